@@ -1,0 +1,173 @@
+"""Command line: ``posturecheck analyse VIDEO`` and ``posturecheck models``.
+
+Exit codes: 0 success, 1 an unexpected internal error (reported with a log file hint),
+2 bad input or usage (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from posturecheck import __version__
+from posturecheck.errors import PostureCheckError
+from posturecheck.report import EXERCISE_CHOICES
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+
+log = logging.getLogger("posturecheck")
+
+
+class ProgressBar:
+    """``analysing squat.mov  [#####-----]  52%  120/230 frames  31.2 fps  eta 3.5 s``."""
+
+    def __init__(self, label: str, stream: TextIO, width: int = 28) -> None:
+        self.label, self.stream, self.width = label, stream, width
+        self._last_draw = 0.0
+        self._tty = stream.isatty()
+
+    def __call__(self, p: object) -> None:
+        from posturecheck.pipeline import Progress
+
+        assert isinstance(p, Progress)
+        now = time.monotonic()
+        final = bool(p.total) and p.done >= p.total
+        if not final and now - self._last_draw < (0.1 if self._tty else 2.0):
+            return
+        self._last_draw = now
+        frac = p.fraction
+        if frac is None:
+            bar, pct, count = "?" * self.width, "  ?%", f"{p.done} frames"
+        else:
+            filled = round(frac * self.width)
+            bar = "#" * filled + "-" * (self.width - filled)
+            pct, count = f"{frac:4.0%}", f"{p.done}/{p.total} frames"
+        eta = f"  eta {p.eta_s:.1f} s" if p.eta_s is not None else ""
+        line = f"{self.label}  [{bar}] {pct}  {count}  {p.fps:5.1f} fps{eta}"
+        self.stream.write(("\r" + line + "\x1b[K") if self._tty else line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self._tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posturecheck",
+        description="Squat and deadlift form analysis from one camera.",
+    )
+    parser.add_argument("--version", action="version", version=f"posturecheck {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    an = sub.add_parser("analyse", aliases=["analyze"], help="analyse a lift video or photo")
+    an.add_argument("video", type=Path, help="video (mp4, mov, m4v, webm, avi, mkv) or photo")
+    an.add_argument(
+        "--exercise",
+        choices=EXERCISE_CHOICES,
+        default="auto",
+        help="what is being lifted (default: auto-detect)",
+    )
+    an.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default: VIDEO's name + .posturecheck beside it)",
+    )
+    an.add_argument("--force", action="store_true", help="replace results already in --out")
+    an.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    an.add_argument(
+        "--model-variant",
+        choices=("lite", "full", "heavy"),
+        default="full",
+        help="pose model size (only 'full' can be built offline)",
+    )
+
+    mo = sub.add_parser("models", help="make sure the pose model is present, and list models")
+    mo.add_argument("--variant", choices=("lite", "full", "heavy"), default="full")
+    mo.add_argument("--offline", action="store_true", help="do not try to download")
+    return parser
+
+
+def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
+    from posturecheck.pipeline import AnalysisOptions, analyse
+
+    bar = None if args.quiet else ProgressBar(f"analysing {args.video.name}", stderr)
+    options = AnalysisOptions(exercise=args.exercise, model_variant=args.model_variant)
+    try:
+        result = analyse(args.video, args.out, options=options, force=args.force, progress=bar)
+    finally:
+        if bar is not None:
+            bar.finish()
+    if not args.quiet:
+        rep = result.report
+        stdout.write(
+            f"pose found in {rep['pose']['frames_with_pose']}/{rep['video']['frames']} frames "
+            f"({rep['pose']['detection_rate']:.0%}); "
+            f"{rep['processing'].get('frames_per_s') or 0:.1f} frames/s\n"
+            f"results in {result.out_dir}/\n"
+        )
+        for name, path in result.files.items():
+            stdout.write(f"  {name:10s} {path}\n")
+    return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
+    from posturecheck.models import describe_models, ensure_model, models_dir
+
+    def say(message: str) -> None:
+        stderr.write(message + "\n")
+
+    path = ensure_model(args.variant, allow_download=not args.offline, log=say)
+    stdout.write(f"ready: {path}\n")
+    for item in describe_models(models_dir()):
+        stdout.write("  " + "  ".join(f"{k}={v}" for k, v in item.items()) + "\n")
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=stderr,
+    )
+    commands = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "models": _cmd_models}
+    try:
+        return commands[args.command](args, stderr, stdout)
+    except PostureCheckError as exc:
+        stderr.write(f"posturecheck: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stderr.write("posturecheck: interrupted; nothing was written.\n")
+        return 130
+    except Exception as exc:  # a bug of ours: one line for the user, the trace with -v
+        log.debug("internal error", exc_info=True)
+        hint = "" if args.verbose else " Run again with -v for the details."
+        stderr.write(f"posturecheck: internal error ({type(exc).__name__}: {exc}).{hint}\n")
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc(file=stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

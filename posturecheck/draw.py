@@ -1,0 +1,121 @@
+"""Drawing on frames: the skeleton (shaded by visibility) and a caption with time and frame.
+
+Annotators never modify the frame they are given; ``annotate`` returns a new image.
+Sizes scale with the frame so the overlay reads the same on a 480p webcam and a 4K phone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posturecheck.landmarks import DRAWN_JOINTS, SKELETON, Landmark, is_left
+from posturecheck.sequence import PoseFrame
+from posturecheck.video import RGBImage
+
+Color = tuple[int, int, int]
+
+#: RGB colours: the lifter's left side warm, right side cool, low visibility fades to grey.
+LEFT_COLOR: Color = (255, 170, 40)
+RIGHT_COLOR: Color = (40, 200, 255)
+CENTRE_COLOR: Color = (235, 235, 235)
+HIDDEN_COLOR: Color = (110, 110, 110)
+FAULT_COLOR: Color = (235, 40, 40)
+
+
+def _scale(image: RGBImage) -> float:
+    return float(max(image.shape[0], image.shape[1])) / 1280.0
+
+
+def _shade(base: Color, visibility: float) -> Color:
+    """Blend from grey (not visible) to ``base`` (fully visible); NaN counts as hidden."""
+    v = 0.0 if not np.isfinite(visibility) else float(np.clip(visibility, 0.0, 1.0))
+    r, g, b = (round(h + (c - h) * v) for c, h in zip(base, HIDDEN_COLOR, strict=True))
+    return (r, g, b)
+
+
+def _side_color(lm: Landmark) -> Color:
+    if lm == Landmark.NOSE:
+        return CENTRE_COLOR
+    return LEFT_COLOR if is_left(lm) else RIGHT_COLOR
+
+
+@dataclass(frozen=True)
+class SkeletonAnnotator:
+    """Draws bones and joints; bones in ``highlight`` are drawn thick in the fault colour."""
+
+    thickness: int = 3
+    radius: int = 5
+
+    def annotate(
+        self,
+        scene: RGBImage,
+        pose: PoseFrame | None,
+        highlight: frozenset[tuple[Landmark, Landmark]] = frozenset(),
+    ) -> RGBImage:
+        out = scene.copy()
+        if pose is None:
+            return out
+        s = _scale(out)
+        thick = max(1, round(self.thickness * s))
+        radius = max(2, round(self.radius * s))
+        xy = pose.image_px[:, :2]
+        vis = pose.visibility
+        for a, b in SKELETON:
+            pa, pb = xy[a], xy[b]
+            if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
+                continue
+            if (a, b) in highlight or (b, a) in highlight:
+                color, width = FAULT_COLOR, thick * 2
+            else:
+                base = _side_color(a) if is_left(a) == is_left(b) else CENTRE_COLOR
+                color, width = _shade(base, float(min(vis[a], vis[b]))), thick
+            cv2.line(out, _pt(pa), _pt(pb), color, width, cv2.LINE_AA)
+        for lm in DRAWN_JOINTS:
+            p = xy[lm]
+            if not np.isfinite(p).all():
+                continue
+            color = _shade(_side_color(lm), float(vis[lm]))
+            cv2.circle(out, _pt(p), radius, color, -1, cv2.LINE_AA)
+            cv2.circle(out, _pt(p), radius, (20, 20, 20), max(1, thick // 2), cv2.LINE_AA)
+        return out
+
+
+def _pt(p: np.ndarray) -> tuple[int, int]:
+    return round(float(p[0])), round(float(p[1]))
+
+
+@dataclass(frozen=True)
+class CaptionAnnotator:
+    """Writes lines of text in a dark box at the top-left corner (time, frame, cues)."""
+
+    font_scale: float = 0.8
+
+    def annotate(
+        self, scene: RGBImage, lines: list[str], color: Color = (255, 255, 255)
+    ) -> RGBImage:
+        out = scene.copy()
+        if not lines:
+            return out
+        s = _scale(out)
+        scale = max(0.35, self.font_scale * s)
+        thick = max(1, round(2 * s))
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        sizes = [cv2.getTextSize(line, font, scale, thick)[0] for line in lines]
+        pad = max(4, round(8 * s))
+        line_h = max(h for _, h in sizes) + pad
+        box_w = max(w for w, _ in sizes) + 2 * pad
+        box_h = line_h * len(lines) + pad
+        roi = out[0:box_h, 0:box_w]
+        roi[:] = (roi * 0.35).astype(np.uint8)
+        for i, line in enumerate(lines):
+            y = pad + line_h * (i + 1) - pad // 2
+            cv2.putText(out, line, (pad, y), font, scale, color, thick, cv2.LINE_AA)
+        return out
+
+
+def frame_caption(index: int, time_s: float) -> str:
+    """``t 12.34 s  frame 370``."""
+    return f"t {time_s:6.2f} s  frame {index}"

@@ -1,0 +1,216 @@
+"""One analysis, end to end: video → pose sequence → annotated video + landmarks + report.
+
+The same function serves the CLI, the batch runner and the web app. Results are written to a
+staging folder beside the destination and moved into place only when everything succeeded,
+so a failure or a crash never leaves half a result behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posturecheck.draw import CaptionAnnotator, SkeletonAnnotator, frame_caption
+from posturecheck.encode import H264Writer, write_image
+from posturecheck.errors import InputError, NoPoseError, OutputExistsError
+from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
+from posturecheck.pose import PoseEstimator
+from posturecheck.report import (
+    ExerciseChoice,
+    ReportInputs,
+    build_report,
+    exercise_from_choice,
+    write_json,
+)
+from posturecheck.sequence import PoseSequence, SequenceBuilder
+from posturecheck.video import VideoInfo, probe, read_frames
+
+log = logging.getLogger(__name__)
+
+ANNOTATED_VIDEO = "annotated.mp4"
+ANNOTATED_IMAGE = "annotated.png"
+LANDMARKS = "landmarks.npz"
+REPORT = "report.json"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an analysis has got; ``total`` is the header's frame count (0 if unknown)."""
+
+    done: int
+    total: int
+    elapsed_s: float
+
+    @property
+    def fps(self) -> float:
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def fraction(self) -> float | None:
+        return min(1.0, self.done / self.total) if self.total else None
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.total or self.fps <= 0:
+            return None
+        return max(0.0, (self.total - self.done) / self.fps)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    exercise: ExerciseChoice = "auto"
+    model_variant: Variant = DEFAULT_VARIANT
+    model_path: Path | None = None
+    #: libx264 preset for the annotated video.
+    preset: str = "veryfast"
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    out_dir: Path
+    info: VideoInfo
+    sequence: PoseSequence
+    report: dict[str, Any]
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def default_out_dir(video: Path) -> Path:
+    """``my_squat.mov`` → ``my_squat.posturecheck/`` beside it."""
+    return video.with_name(f"{video.stem}.posturecheck")
+
+
+def _check_out_dir(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a folder. Choose another --out.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise OutputExistsError(
+            f"{out_dir}: already holds results. Add --force to replace them, or choose --out."
+        )
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".posturecheck-"):
+            pass
+    except OSError as exc:
+        raise OutputExistsError(
+            f"{parent}: cannot write results there ({exc.strerror}). Choose a folder with --out."
+        ) from exc
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move the finished staging folder into place, replacing an old result only now."""
+    if out_dir.exists():
+        trash = out_dir.with_name(f".{out_dir.name}.old-{time.time_ns()}")
+        out_dir.replace(trash)
+        staging.replace(out_dir)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        staging.replace(out_dir)
+
+
+def analyse(
+    video: Path,
+    out_dir: Path | None = None,
+    *,
+    options: AnalysisOptions | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Analyse one video or photo and write the results into ``out_dir``.
+
+    Raises:
+        InputError: the file cannot be analysed (the message says why and what to do).
+        NoPoseError: nobody was found in any frame.
+        OutputExistsError: ``out_dir`` holds results and ``force`` is false.
+        ModelError: no pose model could be found or built.
+    """
+    options = options or AnalysisOptions()
+    video = Path(video)
+    info = probe(video)
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(video)
+    _check_out_dir(out_dir, force)
+    model_path = options.model_path or ensure_model(options.model_variant)
+
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.partial-"))
+    try:
+        started = time.perf_counter()
+        annotated = staging / (ANNOTATED_IMAGE if info.is_image else ANNOTATED_VIDEO)
+        sequence = _extract_and_render(info, annotated, model_path, options, progress)
+        elapsed = time.perf_counter() - started
+        if sequence.frames_with_pose == 0:
+            what = "photo" if info.is_image else f"{len(sequence)} frames"
+            raise NoPoseError(
+                f"{video}: no person found in the {what}. Film the whole body, side-on, in "
+                "good light, with the lifter filling at least a third of the frame height."
+            )
+        sequence.save(staging / LANDMARKS, meta={"video": str(video)})
+        inputs = ReportInputs(
+            info=info,
+            sequence=sequence,
+            exercise=exercise_from_choice(options.exercise),
+            model={"variant": options.model_variant, "path": str(model_path)},
+            processing={
+                "seconds": round(elapsed, 3),
+                "frames_per_s": round(len(sequence) / elapsed, 2) if elapsed > 0 else None,
+            },
+            outputs={"annotated": annotated.name, "landmarks": LANDMARKS, "report": REPORT},
+        )
+        report = build_report(inputs)
+        write_json(staging / REPORT, report)
+        _publish(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = {name: out_dir / fname for name, fname in report["outputs"].items()}
+    return AnalysisResult(out_dir, info, sequence, report, files)
+
+
+def _extract_and_render(
+    info: VideoInfo,
+    annotated: Path,
+    model_path: Path,
+    options: AnalysisOptions,
+    progress: ProgressCallback | None,
+) -> PoseSequence:
+    """Single streaming pass: decode → pose → draw → encode, one frame in memory at a time."""
+    skeleton, caption = SkeletonAnnotator(), CaptionAnnotator()
+    builder = SequenceBuilder(info.width, info.height)
+    started = time.perf_counter()
+    with PoseEstimator(model_path, mode="image" if info.is_image else "video") as estimator:
+        writer = (
+            None
+            if info.is_image
+            else H264Writer(annotated, info.width, info.height, info.fps, preset=options.preset)
+        )
+        try:
+            for frame in read_frames(info.path, info):
+                if frame.rgb.shape[:2] != (info.height, info.width):
+                    raise InputError(
+                        f"{info.path}: the frame size changes mid-video "
+                        f"({frame.rgb.shape[1]}x{frame.rgb.shape[0]} at frame {frame.index}); "
+                        "re-export it at one size."
+                    )
+                people = estimator.detect(frame.rgb, frame.time_s)
+                pose = people[0] if people else None
+                builder.append(frame.time_s, pose, frame.index)
+                drawn = skeleton.annotate(frame.rgb, pose)
+                drawn = caption.annotate(drawn, [frame_caption(frame.index, frame.time_s)])
+                if writer is None:
+                    write_image(annotated, drawn)
+                else:
+                    writer.write(drawn, frame.time_s)
+                if progress is not None:
+                    progress(Progress(len(builder), info.frames, time.perf_counter() - started))
+        finally:
+            if writer is not None:
+                writer.close()
+    return builder.build()

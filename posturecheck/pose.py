@@ -1,0 +1,124 @@
+"""Pose estimation: the only module that runs MediaPipe.
+
+One :class:`PoseEstimator` is created per video (or per live session) and reused for every
+frame; in VIDEO mode it tracks between frames and needs strictly rising timestamps in whole
+milliseconds, which :meth:`PoseEstimator.detect` guarantees.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions
+from mediapipe.tasks.python.vision import (
+    PoseLandmarker,
+    PoseLandmarkerOptions,
+    RunningMode,
+)
+
+from posturecheck.errors import ModelError
+from posturecheck.sequence import PoseFrame
+from posturecheck.video import RGBImage
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["video", "image"]
+
+
+def _to_pose_frame(image_lms: Any, world_lms: Any, width: int, height: int) -> PoseFrame:
+    img = np.array([(p.x, p.y, p.z) for p in image_lms], dtype=np.float64)
+    img *= (width, height, width)  # MediaPipe's z is scaled like x
+    world = np.array([(p.x, p.y, p.z) for p in world_lms], dtype=np.float64)
+    vis = np.array([p.visibility if p.visibility is not None else np.nan for p in image_lms])
+    pres = np.array([p.presence if p.presence is not None else np.nan for p in image_lms])
+    return PoseFrame(img, world, vis.astype(np.float64), pres.astype(np.float64))
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker, created once and reused.
+
+    Args:
+        model_path: a ``.task`` bundle (see :func:`posturecheck.models.ensure_model`).
+        mode: ``"video"`` tracks across frames (fast, needs rising timestamps);
+            ``"image"`` runs the detector on every frame (stills).
+        num_poses: how many people to look for.
+        min_detection_confidence, min_presence_confidence, min_tracking_confidence:
+            MediaPipe's thresholds, each in [0, 1].
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        mode: Mode = "video",
+        num_poses: int = 1,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        for name, value in (
+            ("min_detection_confidence", min_detection_confidence),
+            ("min_presence_confidence", min_presence_confidence),
+            ("min_tracking_confidence", min_tracking_confidence),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses must be at least 1, got {num_poses}")
+        if mode not in ("video", "image"):
+            raise ValueError(f"mode must be 'video' or 'image', got {mode!r}")
+        self.mode: Mode = mode
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=RunningMode.VIDEO if mode == "video" else RunningMode.IMAGE,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, FileNotFoundError, OSError) as exc:
+            raise ModelError(
+                f"The pose model {model_path} could not be loaded ({exc}). "
+                "Run `posturecheck models --force` to rebuild it."
+            ) from exc
+        self._last_ms = -1
+
+    def detect(self, rgb: RGBImage, time_s: float) -> list[PoseFrame]:
+        """People found in one upright RGB frame (an empty list when there is nobody)."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        height, width = rgb.shape[:2]
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.mode == "video":
+            ms = max(round(time_s * 1000), self._last_ms + 1)
+            self._last_ms = ms
+            result = self._landmarker.detect_for_video(image, ms)
+        else:
+            result = self._landmarker.detect(image)
+        return [
+            _to_pose_frame(img, world, width, height)
+            for img, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True)
+        ]
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
