@@ -26,7 +26,8 @@ FAULT_COLOR: Color = (235, 40, 40)
 
 
 def _scale(image: RGBImage) -> float:
-    return float(max(image.shape[0], image.shape[1])) / 1280.0
+    """Overlay size relative to a 1280-px frame, floored so small frames stay legible."""
+    return max(0.6, float(max(image.shape[0], image.shape[1])) / 1280.0)
 
 
 def _shade(base: Color, visibility: float) -> Color:

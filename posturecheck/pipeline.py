@@ -7,6 +7,7 @@ so a failure or a crash never leaves half a result behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.draw import CaptionAnnotator, SkeletonAnnotator, frame_caption
 from posturecheck.encode import H264Writer, write_image
-from posturecheck.errors import InputError, NoPoseError, OutputExistsError
+from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.pose import PoseEstimator
 from posturecheck.report import (
@@ -28,8 +30,8 @@ from posturecheck.report import (
     exercise_from_choice,
     write_json,
 )
-from posturecheck.sequence import PoseSequence, SequenceBuilder
-from posturecheck.video import VideoInfo, probe, read_frames
+from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
+from posturecheck.video import Frame, VideoInfo, probe, read_frames
 
 log = logging.getLogger(__name__)
 
@@ -181,36 +183,51 @@ def _extract_and_render(
     options: AnalysisOptions,
     progress: ProgressCallback | None,
 ) -> PoseSequence:
-    """Single streaming pass: decode → pose → draw → encode, one frame in memory at a time."""
-    skeleton, caption = SkeletonAnnotator(), CaptionAnnotator()
+    """One streaming pass with overlapping stages: decode | pose | draw + encode.
+
+    Each stage runs on its own thread with a short bounded queue between them, so memory
+    does not grow with the video and the slowest stage (pose inference) sets the pace.
+    """
     builder = SequenceBuilder(info.width, info.height)
     started = time.perf_counter()
-    with PoseEstimator(model_path, mode="image" if info.is_image else "video") as estimator:
-        writer = (
+    render = _Renderer(info, annotated, options.preset)
+    with contextlib.ExitStack() as stack:
+        estimator = stack.enter_context(
+            PoseEstimator(model_path, mode="image" if info.is_image else "video")
+        )
+        stack.callback(render.close)
+        renderer = stack.enter_context(BackgroundConsumer(render, depth=4, name="render"))
+        for frame in prefetch(read_frames(info.path, info), depth=4, name="decode"):
+            people = estimator.detect(frame.rgb, frame.time_s)
+            pose = people[0] if people else None
+            builder.append(frame.time_s, pose, frame.index)
+            renderer.submit((frame, pose))
+            if progress is not None:
+                progress(Progress(len(builder), info.frames, time.perf_counter() - started))
+    return builder.build()
+
+
+class _Renderer:
+    """Draws the overlay on a frame and writes it (H.264 for a video, PNG for a photo)."""
+
+    def __init__(self, info: VideoInfo, path: Path, preset: str) -> None:
+        self._path = path
+        self._skeleton, self._caption = SkeletonAnnotator(), CaptionAnnotator()
+        self._writer = (
             None
             if info.is_image
-            else H264Writer(annotated, info.width, info.height, info.fps, preset=options.preset)
+            else H264Writer(path, info.width, info.height, info.fps, preset=preset)
         )
-        try:
-            for frame in read_frames(info.path, info):
-                if frame.rgb.shape[:2] != (info.height, info.width):
-                    raise InputError(
-                        f"{info.path}: the frame size changes mid-video "
-                        f"({frame.rgb.shape[1]}x{frame.rgb.shape[0]} at frame {frame.index}); "
-                        "re-export it at one size."
-                    )
-                people = estimator.detect(frame.rgb, frame.time_s)
-                pose = people[0] if people else None
-                builder.append(frame.time_s, pose, frame.index)
-                drawn = skeleton.annotate(frame.rgb, pose)
-                drawn = caption.annotate(drawn, [frame_caption(frame.index, frame.time_s)])
-                if writer is None:
-                    write_image(annotated, drawn)
-                else:
-                    writer.write(drawn, frame.time_s)
-                if progress is not None:
-                    progress(Progress(len(builder), info.frames, time.perf_counter() - started))
-        finally:
-            if writer is not None:
-                writer.close()
-    return builder.build()
+
+    def __call__(self, item: tuple[Frame, PoseFrame | None]) -> None:
+        frame, pose = item
+        drawn = self._skeleton.annotate(frame.rgb, pose)
+        drawn = self._caption.annotate(drawn, [frame_caption(frame.index, frame.time_s)])
+        if self._writer is None:
+            write_image(self._path, drawn)
+        else:
+            self._writer.write(drawn, frame.time_s)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()

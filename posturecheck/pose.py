@@ -7,7 +7,12 @@ milliseconds, which :meth:`PoseEstimator.detect` guarantees.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -28,6 +33,33 @@ from posturecheck.video import RGBImage
 log = logging.getLogger(__name__)
 
 Mode = Literal["video", "image"]
+
+
+@contextlib.contextmanager
+def _native_stderr_to_log() -> Iterator[None]:
+    """Send what MediaPipe's C++ prints straight to fd 2 (start-up chatter) to the log.
+
+    Loading the model prints a dozen INFO/WARNING lines ("Sparsity tensors may not yet be
+    fully supported", accelerator registration) that mean nothing to a lifter.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (tests, notebooks)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            chatter = sink.read().decode(errors="replace").strip()
+            if chatter:
+                log.debug("MediaPipe: %s", chatter)
 
 
 def _to_pose_frame(image_lms: Any, world_lms: Any, width: int, height: int) -> PoseFrame:
@@ -82,13 +114,17 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+            with _native_stderr_to_log():
+                self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(
+                    options
+                )
         except (RuntimeError, ValueError, FileNotFoundError, OSError) as exc:
             raise ModelError(
                 f"The pose model {model_path} could not be loaded ({exc}). "
                 "Run `posturecheck models --force` to rebuild it."
             ) from exc
         self._last_ms = -1
+        self._first = True
 
     def detect(self, rgb: RGBImage, time_s: float) -> list[PoseFrame]:
         """People found in one upright RGB frame (an empty list when there is nobody)."""
@@ -96,12 +132,16 @@ class PoseEstimator:
             raise RuntimeError("PoseEstimator is closed")
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.mode == "video":
-            ms = max(round(time_s * 1000), self._last_ms + 1)
-            self._last_ms = ms
-            result = self._landmarker.detect_for_video(image, ms)
-        else:
-            result = self._landmarker.detect(image)
+        # The first inference prints more native warnings; later ones are silent.
+        quiet = _native_stderr_to_log() if self._first else contextlib.nullcontext()
+        self._first = False
+        with quiet:
+            if self.mode == "video":
+                ms = max(round(time_s * 1000), self._last_ms + 1)
+                self._last_ms = ms
+                result = self._landmarker.detect_for_video(image, ms)
+            else:
+                result = self._landmarker.detect(image)
         return [
             _to_pose_frame(img, world, width, height)
             for img, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True)
@@ -109,7 +149,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_to_log():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> PoseEstimator:

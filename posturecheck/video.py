@@ -201,6 +201,20 @@ def _decode_video(path: Path, info: VideoInfo) -> Iterator[Frame]:
                 last_time = t
                 rotation = round(getattr(frame, "rotation", 0) or 0)
                 rgb = _upright(frame.to_ndarray(format="rgb24"), rotation)
+                if rgb.shape[:2] != (info.height, info.width):  # size changed mid-stream
+                    log.info(
+                        "%s: frame %d is %dx%d; scaled to %dx%d",
+                        path,
+                        index,
+                        rgb.shape[1],
+                        rgb.shape[0],
+                        info.width,
+                        info.height,
+                    )
+                    rgb = np.ascontiguousarray(
+                        cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA),
+                        dtype=np.uint8,
+                    )
                 yield Frame(index, t, rgb)
                 index += 1
     except av.error.FFmpegError as exc:

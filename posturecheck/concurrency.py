@@ -1,0 +1,124 @@
+"""Overlapping pipeline stages with bounded queues, so the slowest stage sets the pace.
+
+Decoding, pose inference and drawing+encoding each run on their own thread (the heavy work
+in each happens in native code that releases the GIL). Queues are small and bounded, so
+memory stays flat however long the video is; an exception in any stage stops all of them
+and is raised in the caller.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def prefetch(source: Iterator[T], depth: int = 4, name: str = "prefetch") -> Iterator[T]:
+    """Run ``source`` on a background thread, ``depth`` items ahead of the consumer.
+
+    Exceptions raised by ``source`` are re-raised in the consumer. If the consumer stops
+    early, the producer is told to stop and the thread ends.
+    """
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in source:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(_Failure(exc))
+
+    thread = threading.Thread(target=produce, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        close = getattr(source, "close", None)
+        thread.join(timeout=5)
+        if not thread.is_alive() and callable(close):
+            close()
+
+
+class BackgroundConsumer(Generic[T]):
+    """Feed items to ``consume`` on a background thread; ``submit`` blocks when ``depth`` are
+    waiting. Use as a context manager: leaving it waits for the queue to drain and re-raises
+    the first error the consumer met (``submit`` raises it too, as soon as it is known)."""
+
+    def __init__(self, consume: Callable[[T], None], depth: int = 4, name: str = "consumer"):
+        self._consume = consume
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if self._error is not None:
+                continue  # drain without work after a failure
+            try:
+                self._consume(item)  # type: ignore[arg-type]
+            except BaseException as exc:
+                self._error = exc
+
+    def submit(self, item: T) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_DONE)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> BackgroundConsumer[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+            return
+        # The caller failed: stop the consumer without masking the caller's exception.
+        self._error = self._error or exc
+        if self._thread.is_alive():
+            self._queue.put(_DONE)
+            self._thread.join()
