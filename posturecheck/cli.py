@@ -92,6 +92,19 @@ def _parser() -> argparse.ArgumentParser:
         help="pose model size (only 'full' can be built offline)",
     )
 
+    ba = sub.add_parser("batch", help="analyse every video in a folder (resumable)")
+    ba.add_argument("folder", type=Path, help="folder holding the videos")
+    ba.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results root (default: FOLDER/posturecheck-results); one folder a video",
+    )
+    ba.add_argument("--exercise", choices=EXERCISE_CHOICES, default="auto")
+    ba.add_argument("--jobs", type=int, default=None, help="videos at once (default: one a core)")
+    ba.add_argument("--redo", action="store_true", help="analyse again videos already done")
+    ba.add_argument("--quiet", action="store_true", help="only the summary table")
+
     mo = sub.add_parser("models", help="make sure the pose model is present, and list models")
     mo.add_argument("--variant", choices=("lite", "full", "heavy"), default="full")
     mo.add_argument("--offline", action="store_true", help="do not try to download")
@@ -119,6 +132,30 @@ def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> in
         for name, path in result.files.items():
             stdout.write(f"  {name:10s} {path}\n")
     return EXIT_OK
+
+
+def _cmd_batch(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
+    from posturecheck.batch import BatchItem, run_batch, summary_table
+    from posturecheck.pipeline import AnalysisOptions
+
+    if args.jobs is not None and args.jobs < 1:
+        stderr.write(f"posturecheck: --jobs must be at least 1, got {args.jobs}\n")
+        return EXIT_USAGE
+
+    def report(item: BatchItem) -> None:
+        if not args.quiet:
+            stderr.write(f"{item.status:8s} {item.video.name}  {item.message}\n")
+
+    items = run_batch(
+        args.folder,
+        args.out,
+        options=AnalysisOptions(exercise=args.exercise),
+        jobs=args.jobs,
+        redo=args.redo,
+        on_item=report,
+    )
+    stdout.write(summary_table(items) + "\n")
+    return EXIT_USAGE if any(i.status == "failed" for i in items) else EXIT_OK
 
 
 def _cmd_models(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
@@ -149,7 +186,12 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
         stream=stderr,
     )
-    commands = {"analyse": _cmd_analyse, "analyze": _cmd_analyse, "models": _cmd_models}
+    commands = {
+        "analyse": _cmd_analyse,
+        "analyze": _cmd_analyse,
+        "batch": _cmd_batch,
+        "models": _cmd_models,
+    }
     try:
         return commands[args.command](args, stderr, stdout)
     except PostureCheckError as exc:
