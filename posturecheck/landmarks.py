@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class Landmark(IntEnum):
-    """BlazePose GHUM landmark indices. Odd = the lifter's left, even = right (from index 1)."""
+    """BlazePose GHUM landmark indices; names say the lifter's side (not the image's)."""
 
     NOSE = 0
     LEFT_EYE_INNER = 1
@@ -85,5 +85,5 @@ DRAWN_JOINTS: tuple[Landmark, ...] = (
 
 
 def is_left(lm: Landmark) -> bool:
-    """True for the lifter's left-side landmarks (the nose is neither)."""
-    return lm != L.NOSE and lm % 2 == 1
+    """True for the lifter's left-side landmarks (by name: the eyes break odd/even)."""
+    return "LEFT" in lm.name.split("_")

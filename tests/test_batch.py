@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from media import real_frames, write_clip
 from posturecheck.batch import find_videos, run_batch, summary_table
 from posturecheck.cli import main
 from posturecheck.errors import PostureCheckError
 from posturecheck.pipeline import AnalysisOptions
+
+from media import real_frames, write_clip
 
 
 def test_find_videos_ignores_other_files(tmp_path: Path) -> None:

@@ -78,3 +78,11 @@ def test_shape_and_time_checks(field: str, bad: np.ndarray, message: str) -> Non
     kwargs[field] = bad
     with pytest.raises(ValueError, match=message):
         PoseSequence(**kwargs)
+
+
+def test_landmark_sides_by_name() -> None:
+    from posturecheck.landmarks import is_left
+
+    assert is_left(Landmark.LEFT_EYE) and not is_left(Landmark.RIGHT_EYE)
+    assert is_left(Landmark.LEFT_KNEE) and not is_left(Landmark.NOSE)
+    assert sum(is_left(lm) for lm in Landmark) == 16

@@ -1,0 +1,132 @@
+"""Throughput and memory: is an analysis faster than real time, close to the model alone,
+with memory flat in the video's length?
+
+    .venv/bin/python benchmarks/throughput.py [--realdata ../shared/realdata]
+
+Prints, for a 720p and a 1080p clip: model-only frames/s (pose on frames decoded in
+advance, same model, VIDEO mode), end-to-end ``posturecheck analyse`` frames/s, their ratio,
+real-time factor and peak RSS; then peak RSS for a short clip and one ten times longer.
+Each measurement runs in its own process so peak RSS is that run's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CLIPS = {
+    "720p": "videos/deadlift_side_bichraix_good008.mp4",
+    "1080p": "videos/deadlift_side_mattiolato_good01.mp4",
+}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child_model_only(video: Path) -> dict[str, float]:
+    from posturecheck.models import ensure_model
+    from posturecheck.pose import PoseEstimator
+    from posturecheck.video import read_frames
+
+    frames = list(read_frames(video))
+    with PoseEstimator(ensure_model("full")) as estimator:
+        estimator.detect(frames[0].rgb, -1.0)  # warm-up outside the timing
+        started = time.perf_counter()
+        for frame in frames:
+            estimator.detect(frame.rgb, frame.time_s)
+        elapsed = time.perf_counter() - started
+    return {"frames": len(frames), "seconds": elapsed, "fps": len(frames) / elapsed}
+
+
+def child_end_to_end(video: Path) -> dict[str, float]:
+    from posturecheck.pipeline import analyse
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        result = analyse(video, Path(tmp) / "out")
+        elapsed = time.perf_counter() - started
+    frames = result.report["video"]["frames"]
+    duration = result.report["video"]["duration_s"]
+    return {
+        "frames": frames,
+        "seconds": elapsed,
+        "fps": frames / elapsed,
+        "realtime": duration / elapsed,
+    }
+
+
+def _run_child(kind: str, video: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(video)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _long_clip(src: Path, repeats: int, dest: Path) -> Path:
+    """``src`` played ``repeats`` times in a row, as one continuous clip."""
+    from posturecheck.encode import H264Writer
+    from posturecheck.video import probe, read_frames
+
+    info = probe(src)
+    dt = 1.0 / (info.fps or 30.0)
+    t = 0.0
+    with H264Writer(dest, info.width, info.height, info.fps, preset="ultrafast") as writer:
+        for _ in range(repeats):
+            for frame in read_frames(src, info):
+                writer.write(frame.rgb, t)
+                t += dt
+    return dest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "VIDEO"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, video = args.child
+        fn = child_model_only if kind == "model" else child_end_to_end
+        result = fn(Path(video))
+        result["peak_rss_mb"] = _peak_rss_mb()
+        print(json.dumps(result))
+        return
+
+    print("| clip | frames | model-only fps | end-to-end fps | ratio | x real time | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, rel in CLIPS.items():
+        video = args.realdata / rel
+        model = _run_child("model", video)
+        e2e = _run_child("analyse", video)
+        ratio = e2e["fps"] / model["fps"]
+        print(
+            f"| {label} {video.name} | {e2e['frames']:.0f} | {model['fps']:.1f} "
+            f"| {e2e['fps']:.1f} | {ratio:.2f} | {e2e['realtime']:.2f} "
+            f"| {e2e['peak_rss_mb']:.0f} |"
+        )
+
+    short = args.realdata / CLIPS["720p"]
+    with tempfile.TemporaryDirectory() as tmp:
+        long = _long_clip(short, 10, Path(tmp) / "long.mp4")
+        a = _run_child("analyse", short)
+        b = _run_child("analyse", long)
+    print()
+    print("| clip | frames | seconds | peak RSS MB |")
+    print("|---|---:|---:|---:|")
+    print(f"| short (720p) | {a['frames']:.0f} | {a['seconds']:.1f} | {a['peak_rss_mb']:.0f} |")
+    print(f"| 10x longer | {b['frames']:.0f} | {b['seconds']:.1f} | {b['peak_rss_mb']:.0f} |")
+    print(f"\nlong/short peak RSS: {b['peak_rss_mb'] / a['peak_rss_mb']:.2f} (target <= 1.15)")
+
+
+if __name__ == "__main__":
+    main()
