@@ -117,12 +117,44 @@ class MetricDefaults:
 
 
 @dataclass(frozen=True)
+class PersonDefaults:
+    """Telling the lifter from bystanders the pose track may jump to.
+
+    Attributes:
+        max_jump: the track is cut where the body's centre moves more than this many body
+            sizes (the longer of trunk and leg) from one frame to the next.
+        max_size_change: ... or where the body's size changes by more than this factor.
+        relink_distance: a piece of track continues an earlier person when it starts within
+            this many body sizes of where that person was last seen (and is of similar size).
+        min_piece_s: shorter pieces of track are glitches and are dropped.
+        keep_ratio: people whose hips travel at least this share of the most active
+            person's are the lifter too (the same lifter after a camera cut).
+    """
+
+    max_jump: float = 0.6
+    max_size_change: float = 1.5
+    relink_distance: float = 1.0
+    min_piece_s: float = 0.2
+    keep_ratio: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_positive(
+            "PersonDefaults", max_jump=self.max_jump, relink_distance=self.relink_distance
+        )
+        if self.max_size_change <= 1:
+            raise ValueError(
+                f"PersonDefaults.max_size_change must be > 1, got {self.max_size_change}"
+            )
+
+
+@dataclass(frozen=True)
 class Defaults:
     """All defaults, grouped by the stage that reads them."""
 
     signal: SignalDefaults = field(default_factory=SignalDefaults)
     sides: SidesDefaults = field(default_factory=SidesDefaults)
     metrics: MetricDefaults = field(default_factory=MetricDefaults)
+    person: PersonDefaults = field(default_factory=PersonDefaults)
 
 
 DEFAULTS = Defaults()
