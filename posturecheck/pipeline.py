@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posturecheck.analysis import analyse_sequence
 from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.draw import CaptionAnnotator, SkeletonAnnotator, frame_caption
 from posturecheck.encode import H264Writer, write_image
@@ -27,10 +28,10 @@ from posturecheck.report import (
     ExerciseChoice,
     ReportInputs,
     build_report,
-    exercise_from_choice,
     write_json,
 )
 from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
+from posturecheck.tables import write_metrics_csv
 from posturecheck.video import Frame, VideoInfo, probe, read_frames
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 ANNOTATED_VIDEO = "annotated.mp4"
 ANNOTATED_IMAGE = "annotated.png"
 LANDMARKS = "landmarks.npz"
+METRICS = "metrics.csv"
 REPORT = "report.json"
 
 
@@ -155,16 +157,24 @@ def analyse(
                 "good light, with the lifter filling at least a third of the frame height."
             )
         sequence.save(staging / LANDMARKS, meta={"video": str(video)})
+        result = analyse_sequence(sequence, exercise=options.exercise)
+        write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         inputs = ReportInputs(
             info=info,
             sequence=sequence,
-            exercise=exercise_from_choice(options.exercise),
+            exercise=result.exercise,
+            person=result.person.as_dict(),
             model={"variant": options.model_variant, "path": str(model_path)},
             processing={
                 "seconds": round(elapsed, 3),
                 "frames_per_s": round(len(sequence) / elapsed, 2) if elapsed > 0 else None,
             },
-            outputs={"annotated": annotated.name, "landmarks": LANDMARKS, "report": REPORT},
+            outputs={
+                "annotated": annotated.name,
+                "landmarks": LANDMARKS,
+                "metrics": METRICS,
+                "report": REPORT,
+            },
         )
         report = build_report(inputs)
         write_json(staging / REPORT, report)

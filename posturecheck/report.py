@@ -50,6 +50,7 @@ class ReportInputs:
     findings: list[dict[str, Any]] = field(default_factory=list)
     not_assessable: list[dict[str, Any]] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
+    person: dict[str, Any] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
     processing: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -97,6 +98,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             "facing": inputs.view.facing,
             "confidence": inputs.view.confidence,
         },
+        "person": inputs.person,
         "reps": inputs.reps,
         "findings": inputs.findings,
         "not_assessable": inputs.not_assessable,

@@ -72,10 +72,14 @@ def test_analyse_real_clip_then_refuse_overwrite_then_force(
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "annotated.mp4",
         "landmarks.npz",
+        "metrics.csv",
         "report.json",
     ]
     report = json.loads((out_dir / "report.json").read_text())
     assert report["exercise"] == {"name": "deadlift", "confidence": 1.0, "source": "user"}
+    rows = (out_dir / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("frame,time_s,") and "knee_flexion_deg_confidence" in rows[0]
+    assert len(rows) == 1 + report["video"]["frames"]
     first = (out_dir / "report.json").stat().st_mtime_ns
 
     code, _, err = _run("analyse", str(clip), "--out", str(out_dir), "--quiet")
@@ -101,6 +105,7 @@ def test_default_out_dir_is_beside_the_video(
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "annotated.png",
         "landmarks.npz",
+        "metrics.csv",
         "report.json",
     ]
     report = json.loads((out_dir / "report.json").read_text())

@@ -1,0 +1,61 @@
+"""CSV tables a spreadsheet opens: metrics per frame (and, later, findings per rep)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from posturecheck.metrics import MetricSeries
+
+
+def _cell(value: float, digits: int = 3) -> str:
+    """Empty for NaN (spreadsheets read it as missing), rounded otherwise."""
+    return "" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def write_csv_atomic(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def metrics_header(metrics: MetricSeries) -> list[str]:
+    """``frame, time_s``, then ``<metric>, <metric>_confidence`` for each metric (units and
+    definitions: docs/metrics.md)."""
+    columns = ["frame", "time_s"]
+    for name in metrics.names:
+        columns += [name, f"{name}_confidence"]
+    return columns
+
+
+def write_metrics_csv(
+    path: Path, metrics: MetricSeries, frame_index: npt.NDArray[np.int64]
+) -> None:
+    """One row per frame: frame, time, then each metric and its confidence (0..1)."""
+    names = metrics.names
+    values = np.column_stack([metrics.values[n] for n in names]) if names else None
+    conf = np.column_stack([metrics.confidence[n] for n in names]) if names else None
+
+    def rows() -> Iterable[list[str]]:
+        for i in range(len(metrics)):
+            row = [str(int(frame_index[i])), f"{metrics.time_s[i]:.4f}"]
+            if values is not None and conf is not None:
+                for v, c in zip(values[i], conf[i], strict=True):
+                    row += [_cell(float(v)), _cell(float(c), 2)]
+            yield row
+
+    write_csv_atomic(path, metrics_header(metrics), rows())
