@@ -209,7 +209,7 @@ def _extract_and_render(
         renderer = stack.enter_context(BackgroundConsumer(render, depth=4, name="render"))
         for frame in prefetch(read_frames(info.path, info), depth=4, name="decode"):
             people = estimator.detect(frame.rgb, frame.time_s)
-            pose = people[0] if people else None
+            pose = people[0].pose if people else None
             builder.append(frame.time_s, pose, frame.index)
             renderer.submit((frame, pose))
             if progress is not None:
