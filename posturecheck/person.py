@@ -176,4 +176,5 @@ def _blank(seq: PoseSequence, drop: npt.NDArray[np.bool_]) -> PoseSequence:
         arr = getattr(seq, name).copy()
         arr[drop] = np.nan
         arrays[name] = arr
-    return replace(seq, **arrays)
+    extras = {name: np.where(drop, np.nan, values) for name, values in seq.extras.items()}
+    return replace(seq, **arrays, extras=extras)

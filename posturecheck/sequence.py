@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ class PoseSequence:
         presence: (T, 33) model's probability that the landmark is inside the frame.
         width, height: size of the upright frame in pixels.
         source_frame_index: (T,) index of each frame in the decoded video.
+        extras: name → (T,) per-frame measures taken beside the landmarks while the video
+            was decoded (e.g. the back contour from the person mask), NaN where not measured.
     """
 
     time_s: FloatArray
@@ -69,6 +72,7 @@ class PoseSequence:
     width: int
     height: int
     source_frame_index: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    extras: Mapping[str, FloatArray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         t = self.time_s.shape[0] if self.time_s.ndim == 1 else -1
@@ -80,6 +84,8 @@ class PoseSequence:
         if self.source_frame_index.size == 0 and t > 0:
             object.__setattr__(self, "source_frame_index", np.arange(t, dtype=np.int64))
         _check_shape("source_frame_index", self.source_frame_index.astype(np.float64), (t,))
+        for name, values in self.extras.items():
+            _check_shape(f"extras[{name!r}]", values, (t,))
         if t > 1 and not np.all(np.diff(self.time_s) > 0):
             raise ValueError("time_s must be strictly increasing")
         if self.width <= 0 or self.height <= 0:
@@ -131,17 +137,18 @@ class PoseSequence:
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            arrays: dict[str, Any] = {
+                "meta": np.array(json.dumps(header)),
+                "time_s": self.time_s,
+                "image_px": self.image_px,
+                "world_m": self.world_m,
+                "visibility": self.visibility,
+                "presence": self.presence,
+                "source_frame_index": self.source_frame_index,
+            }
+            arrays.update({f"extra_{name}": values for name, values in self.extras.items()})
             with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(
-                    fh,
-                    meta=np.array(json.dumps(header)),
-                    time_s=self.time_s,
-                    image_px=self.image_px,
-                    world_m=self.world_m,
-                    visibility=self.visibility,
-                    presence=self.presence,
-                    source_frame_index=self.source_frame_index,
-                )
+                np.savez_compressed(fh, **arrays)
             Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -167,6 +174,11 @@ class PoseSequence:
                     width=int(header["width"]),
                     height=int(header["height"]),
                     source_frame_index=data["source_frame_index"].astype(np.int64),
+                    extras={
+                        key.removeprefix("extra_"): data[key].astype(np.float64)
+                        for key in data.files
+                        if key.startswith("extra_")
+                    },
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise InputError(f"{path}: cannot read landmarks ({exc})") from exc
@@ -186,11 +198,24 @@ class SequenceBuilder:
         self._times: list[float] = []
         self._indices: list[int] = []
         self._frames: list[PoseFrame | None] = []
+        self._extras: dict[str, list[float]] = {}
 
-    def append(self, time_s: float, frame: PoseFrame | None, source_index: int) -> None:
+    def append(
+        self,
+        time_s: float,
+        frame: PoseFrame | None,
+        source_index: int,
+        extras: Mapping[str, float] | None = None,
+    ) -> None:
+        """Add one frame; ``extras`` are per-frame measures (missing ones become NaN)."""
+        i = len(self._times)
         self._times.append(time_s)
         self._indices.append(source_index)
         self._frames.append(frame)
+        for name, value in (extras or {}).items():
+            column = self._extras.setdefault(name, [])
+            column.extend([np.nan] * (i - len(column)))
+            column.append(value)
 
     def __len__(self) -> int:
         return len(self._times)
@@ -212,4 +237,8 @@ class SequenceBuilder:
             width=self.width,
             height=self.height,
             source_frame_index=np.asarray(self._indices, dtype=np.int64),
+            extras={
+                name: np.asarray(col + [np.nan] * (len(self._times) - len(col)), np.float64)
+                for name, col in self._extras.items()
+            },
         )

@@ -25,7 +25,8 @@ def _sequence() -> PoseSequence:
     rng = np.random.default_rng(0)
     builder = SequenceBuilder(640, 480)
     for i in range(6):
-        builder.append(i / 30, None if i in (0, 3) else _frame(rng), source_index=i)
+        extras = {"back_sag": 0.1 * i} if i in (2, 3) else None
+        builder.append(i / 30, None if i in (0, 3) else _frame(rng), source_index=i, extras=extras)
     return builder.build()
 
 
@@ -36,6 +37,7 @@ def test_missing_pose_is_nan_not_zero() -> None:
     assert np.isnan(seq.image_px[0]).all() and np.isnan(seq.visibility[3]).all()
     assert seq.frames_with_pose == 4 and seq.detection_rate == pytest.approx(4 / 6)
     assert seq.xy(Landmark.LEFT_KNEE).shape == (6, 2)
+    np.testing.assert_allclose(seq.extras["back_sag"], [np.nan, np.nan, 0.2, 0.3, np.nan, np.nan])
 
 
 def test_save_load_is_lossless(tmp_path: Path) -> None:
@@ -45,6 +47,7 @@ def test_save_load_is_lossless(tmp_path: Path) -> None:
     back = PoseSequence.load(path)
     for name in ("time_s", "image_px", "world_m", "visibility", "presence", "source_frame_index"):
         np.testing.assert_array_equal(getattr(back, name), getattr(seq, name))
+    np.testing.assert_array_equal(back.extras["back_sag"], seq.extras["back_sag"])
     assert (back.width, back.height) == (640, 480)
     assert PoseSequence.read_meta(path)["video"] == "clip.mp4"
     assert not list(tmp_path.glob(".*.tmp")), "no temporary file left behind"
