@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything posturecheck needs, idempotently:
 #   Debian packages (OpenCV's libGL/glib, Chromium for the browser tests),
-#   a virtualenv in .venv with posturecheck and its development tools,
+#   a virtualenv in .venv with posturecheck and the extras named in POSTURECHECK_EXTRAS
+#   (default "dev": tests and linters; the test command adds "synth", the renderer),
 #   the pose model in models/ (downloaded, or built offline from a PyPI wheel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libgl1 libglib2.0-0 chromium chromium-driver)
+# libGL/glib for OpenCV; Chromium for the browser tests; Mesa EGL for the renderer's tests.
+APT_PACKAGES=(libgl1 libglib2.0-0 chromium chromium-driver
+              libegl1 libegl-mesa0 libgl1-mesa-dri libgles2)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -27,14 +30,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
-# Reinstall only when the project's dependencies change.
+# Reinstall only when the project's dependencies or the extras asked for change.
+extras="${POSTURECHECK_EXTRAS:-dev}"
 stamp=.venv/.posturecheck-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing posturecheck and its dependencies into .venv"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
+if [ ! -f "$stamp" ] || ! grep -qxF "$want" "$stamp"; then
+  echo "setup: installing posturecheck[$extras] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
-  echo "$want" > "$stamp"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
+  echo "$want" >> "$stamp"
 fi
 
 .venv/bin/posturecheck models
