@@ -148,6 +148,255 @@ class PersonDefaults:
 
 
 @dataclass(frozen=True)
+class RepDefaults:
+    """Finding reps in the lifter's normalised body height (:mod:`posturecheck.reps`).
+
+    Heights are measured above the floor (the ankles' rolling median) in units of the
+    lifter's own leg length (hip-knee-ankle, a rolling high percentile), so they do not depend
+    on how large the lifter is in the frame.
+
+    Attributes:
+        floor_window_s: the floor line is the rolling median of the ankles over this window.
+        leg_window_s: the leg length is the rolling ``leg_percentile`` over this window.
+        leg_percentile: percentile of the per-frame leg length taken as its true length
+            (high: a bent or foreshortened leg only ever looks shorter).
+        despike_s: running-median window that removes landmark glitches of a few frames.
+        min_depth: a rep must go at least this far (leg lengths) below the standing level.
+        top_band: a rep starts/ends when the height is within this fraction of the rep's
+            range of the standing (lockout) level.
+        bottom_band: frames within this fraction of the rep's range of its lowest point are
+            "at the bottom" (the pause; for a deadlift, the bar on the floor).
+        min_bottom_band: ... but at least this many leg lengths (noise floor).
+        max_gap_s: longer gaps in the height signal (the lifter out of frame) split reps.
+        min_point_confidence: ankles, hips, shoulders, wrists below this do not count.
+    """
+
+    floor_window_s: float = 2.0
+    leg_window_s: float = 16.0
+    leg_percentile: float = 90.0
+    despike_s: float = 0.2
+    min_depth: float = 0.15
+    top_band: float = 0.12
+    bottom_band: float = 0.12
+    min_bottom_band: float = 0.02
+    max_gap_s: float = 0.5
+    min_point_confidence: float = 0.3
+
+    def __post_init__(self) -> None:
+        _check_positive(
+            "RepDefaults",
+            floor_window_s=self.floor_window_s,
+            leg_window_s=self.leg_window_s,
+            despike_s=self.despike_s,
+            min_depth=self.min_depth,
+            max_gap_s=self.max_gap_s,
+        )
+        _check_unit(
+            "RepDefaults",
+            top_band=self.top_band,
+            bottom_band=self.bottom_band,
+            min_bottom_band=self.min_bottom_band,
+            min_point_confidence=self.min_point_confidence,
+            leg_percentile=self.leg_percentile / 100.0,
+        )
+
+
+@dataclass(frozen=True)
+class ViewDefaults:
+    """Camera view from how far the lifter is turned from the camera (:mod:`posturecheck.view`).
+
+    The turn is the angle between the camera axis and the lifter's facing direction, folded to
+    0..90° (0 = facing the camera or turned away from it, 90 = side on). It is the mean of two
+    estimates: from the world landmarks (depth of the left vs right shoulder and hip) and from
+    the image (shoulder and hip width ÷ trunk length, compared with ``frontal_width``).
+
+    Attributes:
+        front_max_deg: a turn up to this is a front (or back) view.
+        side_min_deg: a turn from this on is a side view; in between is oblique.
+        frontal_width: mean shoulder and hip image width ÷ trunk length of a lifter facing
+            the camera (typical adult proportions; 0 side on).
+        smooth_s: per-frame estimates are averaged over this window before classifying.
+        min_segment_s: a stretch of one view shorter than this merges into its neighbours.
+        min_point_confidence: shoulders and hips below this do not vote.
+    """
+
+    front_max_deg: float = 22.0
+    side_min_deg: float = 62.0
+    frontal_width: float = 0.6
+    smooth_s: float = 1.0
+    min_segment_s: float = 2.0
+    min_point_confidence: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not 0 < self.front_max_deg < self.side_min_deg < 90:
+            raise ValueError(
+                "ViewDefaults: need 0 < front_max_deg < side_min_deg < 90, got "
+                f"{self.front_max_deg}, {self.side_min_deg}"
+            )
+        _check_positive(
+            "ViewDefaults",
+            frontal_width=self.frontal_width,
+            smooth_s=self.smooth_s,
+            min_segment_s=self.min_segment_s,
+        )
+        _check_unit("ViewDefaults", min_point_confidence=self.min_point_confidence)
+
+
+@dataclass(frozen=True)
+class ExerciseDefaults:
+    """Telling a squat from a deadlift at the bottom of each rep (:mod:`posturecheck.exercise`).
+
+    Attributes:
+        wrist_margin_scale: leg lengths of wrist-below-knee (+) or above (-) at the bottom
+            that count as full evidence for a deadlift (or a squat).
+        lean_split_deg: side view trunk lean at the bottom splitting squat (below) from
+            deadlift (above) ...
+        lean_scale_deg: ... and how many degrees from the split are full evidence.
+        rdl_max_knee_deg: a deadlift whose knees bend less than this at the bottom is noted
+            as a Romanian deadlift ...
+        rdl_min_wrist_height: ... if its hands also stay this high above the floor (leg
+            lengths): the bar never reaches the floor.
+        sumo_min_stance: ankle gap ÷ hip width (front view) from which a stance is sumo.
+    """
+
+    wrist_margin_scale: float = 0.15
+    lean_split_deg: float = 45.0
+    lean_scale_deg: float = 15.0
+    rdl_max_knee_deg: float = 40.0
+    rdl_min_wrist_height: float = 0.25
+    sumo_min_stance: float = 2.2
+
+    def __post_init__(self) -> None:
+        _check_positive(
+            "ExerciseDefaults",
+            wrist_margin_scale=self.wrist_margin_scale,
+            lean_split_deg=self.lean_split_deg,
+            lean_scale_deg=self.lean_scale_deg,
+            rdl_max_knee_deg=self.rdl_max_knee_deg,
+            rdl_min_wrist_height=self.rdl_min_wrist_height,
+            sumo_min_stance=self.sumo_min_stance,
+        )
+
+
+@dataclass(frozen=True)
+class CoachingDefaults:
+    """How fault rules read the metrics (the cut-offs themselves are in the fault table).
+
+    Attributes:
+        min_duration_s: a value must hold at least this long to count (one noisy frame
+            cannot raise a flag).
+        min_valid_share: a rep's phase with fewer measurable frames than this share is
+            "not assessable" for that fault (e.g. knees hidden by the plates).
+        standing_knee_max_deg, standing_hip_max_deg: frames this straight count as standing,
+            the lifter's own baseline for neck, shoulders and back.
+        min_standing_s: baseline-relative faults need at least this much standing.
+        bottom_pad_s: the squat's "bottom" phase is the pause plus this either side.
+        setup_window_s: a deadlift's set-up is judged over this long before lift-off.
+        lockout_before_s, lockout_after_s: a deadlift's lockout is judged from this long
+            before reaching the top to this long after.
+    """
+
+    min_duration_s: float = 0.1
+    min_valid_share: float = 0.5
+    standing_knee_max_deg: float = 20.0
+    standing_hip_max_deg: float = 25.0
+    min_standing_s: float = 0.3
+    bottom_pad_s: float = 0.1
+    setup_window_s: float = 0.3
+    lockout_before_s: float = 0.2
+    lockout_after_s: float = 0.4
+
+    def __post_init__(self) -> None:
+        _check_positive(
+            "CoachingDefaults",
+            min_duration_s=self.min_duration_s,
+            standing_knee_max_deg=self.standing_knee_max_deg,
+            standing_hip_max_deg=self.standing_hip_max_deg,
+            min_standing_s=self.min_standing_s,
+            setup_window_s=self.setup_window_s,
+        )
+        _check_unit("CoachingDefaults", min_valid_share=self.min_valid_share)
+
+
+@dataclass(frozen=True)
+class BacklineDefaults:
+    """Back rounding from the person segmentation mask, side view (:mod:`posturecheck.backline`).
+
+    Lengths are fractions of the trunk length L (mid-hip to mid-shoulder in the image), so
+    they do not depend on how large the lifter is in the frame.
+
+    Attributes:
+        mask_threshold: mask probability from which a pixel belongs to the lifter.
+        rays: how many rays are cast out of the back, evenly along the trunk axis ...
+        below_hip: ... from this far below the hip (L) up to the shoulder.
+        max_reach: a ray that has not left the mask this far (L) from the axis has merged with
+            something behind the lifter and does not count.
+        min_ray_share: at least this share of the rays must find the back outline.
+        min_point_confidence: hips and shoulders (the better of each pair) below this do not
+            count.
+        min_trunk_px: a trunk shorter than this in the image is too small to outline.
+        min_blob_area: the mask blob around the trunk must cover at least this many L².
+        max_width: hip or shoulder width in the image above this (L) means the lifter is not
+            side-on (facing towards or away from the camera).
+        facing_min_score: toe-minus-heel along x ÷ foot length beyond ± this says which way the
+            feet point; feet pointing against the trunk lean mean the landmarks are wrong.
+        min_lean_deg: only bent-over frames are measured (trunk from vertical at least this):
+            near lockout the plates merge into the mask and rounding fades.
+        min_frames: a stretch needs this many measured frames for a summary.
+        rounded_sag: median sag (bulge ÷ chord) from which the back is called rounded ...
+        possible_sag: ... and from which it is possibly rounded (low confidence).
+        rounded_bend_deg: median bend (angle between the lower and upper thirds of the back
+            outline) that confirms rounding.
+    """
+
+    mask_threshold: float = 0.5
+    rays: int = 40
+    below_hip: float = 0.1
+    max_reach: float = 0.8
+    min_ray_share: float = 0.75
+    min_point_confidence: float = 0.3
+    min_trunk_px: float = 24.0
+    min_blob_area: float = 0.15
+    max_width: float = 0.5
+    facing_min_score: float = 0.3
+    min_lean_deg: float = 45.0
+    min_frames: int = 5
+    rounded_sag: float = 0.09
+    possible_sag: float = 0.075
+    rounded_bend_deg: float = 28.0
+
+    def __post_init__(self) -> None:
+        _check_unit(
+            "BacklineDefaults",
+            mask_threshold=self.mask_threshold,
+            min_ray_share=self.min_ray_share,
+            min_point_confidence=self.min_point_confidence,
+            facing_min_score=self.facing_min_score,
+            below_hip=self.below_hip,
+        )
+        _check_positive(
+            "BacklineDefaults",
+            max_reach=self.max_reach,
+            min_trunk_px=self.min_trunk_px,
+            min_blob_area=self.min_blob_area,
+            max_width=self.max_width,
+            min_lean_deg=self.min_lean_deg,
+            rounded_sag=self.rounded_sag,
+            possible_sag=self.possible_sag,
+            rounded_bend_deg=self.rounded_bend_deg,
+        )
+        if self.rays < 9:
+            raise ValueError(f"BacklineDefaults.rays must be >= 9, got {self.rays}")
+        if self.min_frames < 1:
+            raise ValueError(f"BacklineDefaults.min_frames must be >= 1, got {self.min_frames}")
+        if self.possible_sag > self.rounded_sag:
+            raise ValueError(
+                "BacklineDefaults: need possible_sag <= rounded_sag, got "
+                f"{self.possible_sag} and {self.rounded_sag}"
+            )
+
+
+@dataclass(frozen=True)
 class Defaults:
     """All defaults, grouped by the stage that reads them."""
 
@@ -155,6 +404,11 @@ class Defaults:
     sides: SidesDefaults = field(default_factory=SidesDefaults)
     metrics: MetricDefaults = field(default_factory=MetricDefaults)
     person: PersonDefaults = field(default_factory=PersonDefaults)
+    reps: RepDefaults = field(default_factory=RepDefaults)
+    view: ViewDefaults = field(default_factory=ViewDefaults)
+    exercise: ExerciseDefaults = field(default_factory=ExerciseDefaults)
+    coaching: CoachingDefaults = field(default_factory=CoachingDefaults)
+    backline: BacklineDefaults = field(default_factory=BacklineDefaults)
 
 
 DEFAULTS = Defaults()

@@ -25,11 +25,14 @@ Exercise = Literal["squat", "deadlift"]
 #: deadlift: setup (the frames before the bar leaves the floor, and lift-off itself),
 #: pull_early (first half of the pull), pull (lift-off to lockout), lockout (around the end).
 Phase = Literal["descent", "bottom", "ascent", "rep", "setup", "pull_early", "pull", "lockout"]
-#: How the rep's value is taken: ``max``/``min`` over the phase, or ``absmax`` (largest
-#: distance from zero, either way); with ``baseline`` the change from the lifter's standing
-#: frames (``standing``) or from the phase's first frame (``phase_start``) is used instead.
-Aggregate = Literal["max", "min", "absmax"]
+#: Which way the metric goes when the fault gets worse: ``up``, ``down`` or ``either``.
+Direction = Literal["up", "down", "either"]
+#: What the metric is compared with: nothing (its raw value), the lifter's own standing
+#: frames (``standing``), or the first frame of the phase (``phase_start``).
 Baseline = Literal["none", "standing", "phase_start"]
+#: ``peak``: the worst value held for the minimum duration is judged (something happened);
+#: ``best``: the best value reached in the phase is judged (a goal never reached, e.g. depth).
+Measure = Literal["peak", "best"]
 
 SIDE_VIEW = frozenset({"side"})
 FRONT_VIEW = frozenset({"front", "back"})
@@ -58,8 +61,10 @@ class Severity:
 class FaultSpec:
     """One compensation, how it is measured and what to do about it.
 
-    ``sign`` turns the measure so that larger always means worse: the rule compares
-    ``sign * value`` with the cut-offs (``-1`` flags values going down, e.g. depth).
+    The rule's measure is the metric minus its baseline, turned by ``direction`` so that
+    larger always means worse (``down``: negated; ``either``: its absolute value); the worst
+    value held for the minimum duration within the phase (``measure="peak"``) or the best
+    value reached in it (``measure="best"``) is compared with the cut-offs.
     """
 
     id: str
@@ -69,14 +74,14 @@ class FaultSpec:
     views: frozenset[str]
     metric: str
     phase: Phase
-    aggregate: Aggregate
     baseline: Baseline
-    sign: Literal[1, -1]
+    direction: Direction
     cutoffs: Severity
     fix: str
     cue: str
     what: str
     bones: tuple[Bone, ...]
+    measure: Measure = "peak"
 
     def __post_init__(self) -> None:
         if self.metric not in METRIC_BY_NAME:
@@ -103,21 +108,21 @@ _HIPS: tuple[Bone, ...] = ((L.LEFT_HIP, L.RIGHT_HIP),)
 FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "forward_head", "Forward head", Area.NECK, BOTH, SIDE_VIEW,
-        "head_on_trunk_deg", "rep", "max", "standing", 1, Severity(15.0, 25.0, 35.0),
+        "head_on_trunk_deg", "rep", "standing", "up", Severity(15.0, 25.0, 35.0),
         "chin_tuck", "Chin tuck",
         "The head drops or juts forward of the trunk line, compared with how you stood.",
         _NECK,
     ),
     FaultSpec(
         "neck_hyperextension", "Neck cranked back", Area.NECK, BOTH, SIDE_VIEW,
-        "head_on_trunk_deg", "rep", "min", "standing", -1, Severity(15.0, 25.0, 35.0),
+        "head_on_trunk_deg", "rep", "standing", "down", Severity(15.0, 25.0, 35.0),
         "neutral_neck", "Eyes down, neck long",
         "The head tips back behind the trunk line (looking up), compared with how you stood.",
         _NECK,
     ),
     FaultSpec(
         "rounded_shoulders", "Rounded shoulders", Area.SHOULDERS, BOTH, SIDE_VIEW,
-        "shoulder_forward_offset", "rep", "max", "standing", 1, Severity(0.08, 0.14, 0.20),
+        "shoulder_forward_offset", "rep", "standing", "up", Severity(0.08, 0.14, 0.20),
         "rowing_over_pressing", "Shoulders back and down",
         "The shoulders roll forward of the hip-to-ear line (in trunk lengths), compared with "
         "how you stood.",
@@ -125,7 +130,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "rounded_back", "Rounded upper back", Area.THORACIC, BOTH, SIDE_VIEW,
-        "thoracic_bend_deg", "rep", "max", "standing", 1, Severity(20.0, 30.0, 40.0),
+        "thoracic_bend_deg", "rep", "standing", "up", Severity(20.0, 30.0, 40.0),
         "thoracic_mobility", "Proud chest, brace",
         "The upper back bends forward between hips, shoulders and head (a proxy: one camera "
         "sees no spine).",
@@ -133,7 +138,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "hips_rise_first", "Hips rise first", Area.HIPS, frozenset({"deadlift"}), SIDE_VIEW,
-        "trunk_lean_deg", "pull_early", "max", "phase_start", 1, Severity(6.0, 10.0, 15.0),
+        "trunk_lean_deg", "pull_early", "phase_start", "up", Severity(6.0, 10.0, 15.0),
         "hip_hinge_strength", "Chest and hips together",
         "Off the floor the hips shoot up while the chest stays down: the trunk tips further "
         "forward instead of rising.",
@@ -141,7 +146,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "squatting_deadlift", "Squatting the deadlift", Area.HIPS, frozenset({"deadlift"}),
-        SIDE_VIEW, "depth_hip_minus_knee", "setup", "min", "none", -1,
+        SIDE_VIEW, "depth_hip_minus_knee", "setup", "none", "down",
         Severity(-0.10, 0.05, 0.20),
         "hinge_pattern", "Hips up, push back",
         "At the start of the pull the hips sit level with or below the knees, like a squat "
@@ -150,7 +155,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "hyperextended_lockout", "Leaning back at lockout", Area.HIPS, frozenset({"deadlift"}),
-        SIDE_VIEW, "trunk_lean_deg", "lockout", "min", "none", -1,
+        SIDE_VIEW, "trunk_lean_deg", "lockout", "none", "down",
         Severity(8.0, 14.0, 20.0),
         "lockout_glutes", "Squeeze glutes, stand tall",
         "At the top the trunk leans back behind vertical instead of stacking over the hips.",
@@ -158,7 +163,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "bar_far_from_body", "Bar away from the body", Area.SHOULDERS,
-        frozenset({"deadlift"}), SIDE_VIEW, "bar_offset_pct", "pull", "max", "none", 1,
+        frozenset({"deadlift"}), SIDE_VIEW, "bar_offset_pct", "pull", "none", "up",
         Severity(35.0, 55.0, 75.0),
         "bar_close", "Drag the bar up your legs",
         "During the pull the hands (standing in for the bar) drift forward of mid-foot, in % "
@@ -167,7 +172,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "excessive_forward_lean", "Too much forward lean", Area.ANKLES,
-        frozenset({"squat"}), SIDE_VIEW, "trunk_lean_deg", "bottom", "max", "none", 1,
+        frozenset({"squat"}), SIDE_VIEW, "trunk_lean_deg", "bottom", "none", "up",
         Severity(50.0, 58.0, 66.0),
         "upright_torso", "Chest up",
         "At the bottom of the squat the trunk leans far forward of vertical.",
@@ -175,21 +180,21 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "shallow_depth", "Squat too shallow", Area.HIPS, frozenset({"squat"}), SIDE_VIEW,
-        "thigh_angle_deg", "bottom", "min", "none", 1, Severity(5.0, 20.0, 35.0),
+        "thigh_angle_deg", "bottom", "none", "up", Severity(5.0, 20.0, 35.0),
         "hip_mobility", "Sit deeper",
         "At the deepest point the thigh stays above parallel (degrees above horizontal).",
-        _THIGHS,
+        _THIGHS, "best",
     ),
     FaultSpec(
         "heels_lift", "Heels lift", Area.ANKLES, BOTH, SIDE_VIEW,
-        "heel_rise_pct", "rep", "max", "none", 1, Severity(10.0, 18.0, 28.0),
+        "heel_rise_pct", "rep", "none", "up", Severity(10.0, 18.0, 28.0),
         "ankle_mobility", "Whole foot down",
         "The heel comes off the floor relative to the toe (in % of foot length).",
         _FEET,
     ),
     FaultSpec(
         "knee_valgus", "Knees cave in", Area.KNEES, frozenset({"squat"}), FRONT_VIEW,
-        "knee_ankle_width_ratio", "rep", "min", "standing", -1, Severity(0.15, 0.25, 0.35),
+        "knee_ankle_width_ratio", "rep", "standing", "down", Severity(0.15, 0.25, 0.35),
         "glute_knee_control", "Knees out",
         "The knees move in towards each other, compared with how you stood (change in the "
         "knee-to-ankle width ratio).",
@@ -197,7 +202,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "lateral_shift", "Hips shift sideways", Area.HIPS, BOTH, FRONT_VIEW,
-        "lateral_hip_shift", "rep", "absmax", "standing", 1, Severity(0.25, 0.40, 0.60),
+        "lateral_hip_shift", "rep", "standing", "either", Severity(0.25, 0.40, 0.60),
         "balance_and_symmetry", "Weight even on both feet",
         "The hips drift to one side of the feet (in hip widths).",
         _HIPS + _THIGHS,
