@@ -2,14 +2,21 @@
 
 Frames are written upright with no rotation metadata, each at its source timestamp, so the
 annotated video keeps the source's (possibly variable) frame timing.
+
+The video is cut into closed groups of pictures of a fixed number of frames with no
+B-frames, so that :func:`replace_gops` can later re-encode just the groups that need new
+drawing (the frames where a fault is flagged) and copy every other group as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import av
 import cv2
@@ -21,6 +28,24 @@ log = logging.getLogger(__name__)
 
 #: Millisecond time base: exact enough for any phone's variable frame timing.
 TIME_BASE = Fraction(1, 1000)
+
+#: Frames per group of pictures (a key frame starts each): the unit :func:`replace_gops`
+#: re-encodes.
+GOP_FRAMES = 30
+
+
+def _x264_options(preset: str, crf: int, gop_frames: int) -> dict[str, object]:
+    params = f"keyint={gop_frames}:min-keyint={gop_frames}:scenecut=0:bframes=0:open-gop=0"
+    return {"preset": preset, "crf": str(crf), "x264-params": params}
+
+
+def _to_frame(rgb: RGBImage, out_w: int, out_h: int, pts: int) -> av.VideoFrame:
+    h, w = rgb.shape[:2]
+    if (out_w, out_h) != (w, h):
+        rgb = np.pad(rgb, ((0, out_h - h), (0, out_w - w), (0, 0)), mode="edge")
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    frame.pts, frame.time_base = pts, TIME_BASE
+    return frame
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -37,6 +62,7 @@ class H264Writer:
         fps: nominal rate, stored as the stream's average rate.
         preset: libx264 speed/size trade-off (``veryfast`` ≈ 9 ms a 720p frame here).
         crf: quality; 23 is libx264's default, lower is better and larger.
+        gop_frames: frames per closed group of pictures (see :func:`replace_gops`).
     """
 
     def __init__(
@@ -48,6 +74,7 @@ class H264Writer:
         *,
         preset: str = "veryfast",
         crf: int = 23,
+        gop_frames: int = GOP_FRAMES,
     ) -> None:
         self.path = Path(path)
         self.width, self.height = width, height
@@ -61,7 +88,7 @@ class H264Writer:
         stream.pix_fmt = "yuv420p"
         stream.time_base = TIME_BASE
         stream.codec_context.time_base = TIME_BASE
-        stream.options = {"preset": preset, "crf": str(crf)}
+        stream.options = _x264_options(preset, crf, gop_frames)
         self._stream = stream
         self._last_pts = -1
         self.frames_written = 0
@@ -72,15 +99,8 @@ class H264Writer:
             raise ValueError(
                 f"frame is {rgb.shape[1]}x{rgb.shape[0]}, writer expects {self.width}x{self.height}"
             )
-        if (self._out_w, self._out_h) != (self.width, self.height):
-            rgb = np.pad(
-                rgb,
-                ((0, self._out_h - self.height), (0, self._out_w - self.width), (0, 0)),
-                mode="edge",
-            )
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         pts = max(round(time_s / TIME_BASE), self._last_pts + 1)
-        frame.pts, frame.time_base = pts, TIME_BASE
+        frame = _to_frame(rgb, self._out_w, self._out_h, pts)
         self._last_pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
@@ -113,3 +133,133 @@ def write_image(path: Path, rgb: RGBImage) -> None:
     """Write an RGB image (PNG or JPEG by suffix)."""
     if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
         raise OSError(f"could not write {path}")
+
+
+# --- re-encoding chosen groups of pictures ---------------------------------------------------
+
+_START_CODE = re.compile(b"\x00\x00\x01")
+_PARAMETER_SETS = {7, 8, 9}  # SPS, PPS, access unit delimiter
+
+
+def _nal_units(annex_b: bytes) -> list[bytes]:
+    """Split an Annex-B byte stream (start-code delimited) into NAL units."""
+    starts = [m.end() for m in _START_CODE.finditer(annex_b)]
+    units = []
+    for i, begin in enumerate(starts):
+        end = starts[i + 1] - 3 if i + 1 < len(starts) else len(annex_b)
+        unit = annex_b[begin:end]
+        if i + 1 < len(starts):
+            unit = unit.rstrip(b"\x00")  # the leading zero of a 4-byte start code
+        if unit:
+            units.append(unit)
+    return units
+
+
+def _avcc_parameter_sets(extradata: bytes) -> set[bytes]:
+    """SPS and PPS units stored in an MP4's avcC box."""
+    units: set[bytes] = set()
+    if len(extradata) < 7 or extradata[0] != 1:
+        return units
+    pos, count = 6, extradata[5] & 0x1F
+    for kind in range(2):
+        for _ in range(count):
+            size = int.from_bytes(extradata[pos : pos + 2], "big")
+            units.add(bytes(extradata[pos + 2 : pos + 2 + size]))
+            pos += 2 + size
+        if kind == 0 and pos < len(extradata):
+            count, pos = extradata[pos], pos + 1
+    return units
+
+
+def _to_avcc(annex_b: bytes, known: set[bytes]) -> bytes:
+    """Annex-B packet → MP4 sample (4-byte lengths), dropping parameter sets the file has."""
+    out = bytearray()
+    for unit in _nal_units(annex_b):
+        if (unit[0] & 0x1F) in _PARAMETER_SETS and (unit in known or unit[0] & 0x1F == 9):
+            continue
+        out += len(unit).to_bytes(4, "big") + unit
+    return bytes(out)
+
+
+def replace_gops(
+    path: Path,
+    gops: Mapping[int, Callable[[], Iterable[RGBImage]]],
+    *,
+    gop_frames: int = GOP_FRAMES,
+    preset: str = "veryfast",
+    crf: int = 23,
+) -> int:
+    """Re-encode only the groups of pictures in ``gops`` (index → a function yielding that
+    group's frames, in order) of a file written by :class:`H264Writer`; copy the rest.
+
+    Every other group's packets are copied untouched, so the cost is proportional to the
+    share of the video that changes. The file is replaced atomically. Returns the number of
+    frames re-encoded.
+    """
+    if not gops:
+        return 0
+    tmp = path.with_name(f".{path.name}.splice.mp4")
+    encoded = 0
+    try:
+        with (
+            av.open(str(path)) as src,
+            av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}) as dst,
+        ):
+            stream = src.streams.video[0]
+            out = dst.add_stream_from_template(stream)
+            known = _avcc_parameter_sets(bytes(stream.codec_context.extradata or b""))
+            width, height = stream.codec_context.width, stream.codec_context.height
+            packets = [p for p in src.demux(stream) if p.size and p.pts is not None]
+            for g in range(0, len(packets), gop_frames):
+                group = packets[g : g + gop_frames]
+                make = gops.get(g // gop_frames)
+                if make is None:
+                    for packet in group:
+                        packet.stream = out
+                        dst.mux(packet)
+                    continue
+                pts = [round((p.pts or 0) * p.time_base / TIME_BASE) for p in group]
+                size = (width, height)
+                for packet in _encode_group(
+                    make(), pts, size=size, preset=preset, crf=crf, gop_frames=gop_frames
+                ):
+                    data = _to_avcc(bytes(packet), known)
+                    sample = av.Packet(data)
+                    sample.pts = sample.dts = packet.pts
+                    sample.time_base = TIME_BASE
+                    sample.is_keyframe = packet.is_keyframe
+                    sample.stream = out
+                    dst.mux(sample)
+                encoded += len(group)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return encoded
+
+
+def _encode_group(
+    frames: Iterable[RGBImage],
+    pts: list[int],
+    *,
+    size: tuple[int, int],
+    preset: str,
+    crf: int,
+    gop_frames: int,
+) -> list[Any]:
+    """Encode one group of pictures with a fresh encoder (so it opens with a key frame)."""
+    width, height = size
+    ctx = av.CodecContext.create("libx264", "w")
+    ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+    ctx.time_base = TIME_BASE
+    ctx.flags |= int(av.codec.context.Flags.global_header)  # parameter sets out of band
+    ctx.options = {k: str(v) for k, v in _x264_options(preset, crf, gop_frames).items()}
+    packets: list[Any] = []
+    count = 0
+    for rgb, t in zip(frames, pts, strict=False):
+        packets += ctx.encode(_to_frame(rgb, width, height, t))
+        count += 1
+    if count != len(pts):
+        raise ValueError(f"group needs {len(pts)} frames, got {count}")
+    packets += ctx.encode(None)
+    return packets

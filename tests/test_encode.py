@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from posturecheck.encode import H264Writer, even_size
+from posturecheck.encode import H264Writer, even_size, replace_gops
 
 
 @pytest.mark.parametrize(("size", "expected"), [((640, 360), (640, 360)), ((621, 351), (622, 352))])
@@ -59,3 +59,44 @@ def test_odd_size_is_padded_to_even(tmp_path: Path) -> None:
 def test_wrong_frame_size_is_refused(tmp_path: Path) -> None:
     with H264Writer(tmp_path / "x.mp4", 64, 64, 30.0) as writer, pytest.raises(ValueError):
         writer.write(np.zeros((32, 64, 3), np.uint8), 0.0)
+
+
+def _frames(n: int, level: int, size: tuple[int, int] = (96, 64)) -> list[np.ndarray]:
+    w, h = size
+    out = []
+    for i in range(n):
+        img = np.full((h, w, 3), level, np.uint8)
+        img[10:20, i % w : i % w + 10] = 255 - level
+        out.append(img)
+    return out
+
+
+def test_replace_gops_changes_only_those_groups(tmp_path: Path) -> None:
+    path = tmp_path / "out.mp4"
+    times = [i / 30 + (0.01 if i % 7 == 0 else 0.0) for i in range(75)]  # uneven timing
+    with H264Writer(path, 96, 64, 30.0, gop_frames=25) as writer:
+        for rgb, t in zip(_frames(75, 40), times, strict=True):
+            writer.write(rgb, t)
+    redone = replace_gops(path, {1: lambda: iter(_frames(25, 200))}, gop_frames=25)
+    assert redone == 25
+    with av.open(str(path)) as container:
+        decoded = [(f.time, f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+    assert len(decoded) == 75
+    np.testing.assert_allclose([t for t, _ in decoded], times, atol=1e-3)
+    levels = [int(img[40, 50, 1]) for _, img in decoded]
+    assert all(abs(v - 40) < 8 for v in levels[:25] + levels[50:])
+    assert all(abs(v - 200) < 8 for v in levels[25:50])
+    data = path.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    assert not list(tmp_path.glob(".*")), "no temporary file left"
+
+
+def test_replace_gops_checks_the_frame_count(tmp_path: Path) -> None:
+    path = tmp_path / "out.mp4"
+    with H264Writer(path, 96, 64, 30.0, gop_frames=10) as writer:
+        for i, rgb in enumerate(_frames(20, 40)):
+            writer.write(rgb, i / 30)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="needs 10 frames"):
+        replace_gops(path, {0: lambda: iter(_frames(4, 200))}, gop_frames=10)
+    assert path.read_bytes() == before, "failed splice leaves the video untouched"
