@@ -1,0 +1,5 @@
+"""History page script, run by Streamlit (registered in streamlit_app.py); not for import."""
+
+from posturecheck.app.history_page import render
+
+render()

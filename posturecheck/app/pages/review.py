@@ -1,0 +1,5 @@
+"""Review page script, run by Streamlit (registered in streamlit_app.py); not for import."""
+
+from posturecheck.app.review_page import render
+
+render()

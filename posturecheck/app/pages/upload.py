@@ -1,0 +1,5 @@
+"""Upload page script, run by Streamlit (registered in streamlit_app.py); not for import."""
+
+from posturecheck.app.upload_page import render
+
+render()
