@@ -90,9 +90,15 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class CaptionAnnotator:
-    """Writes lines of text in a dark box at the top-left corner (time, frame, cues)."""
+    """Writes lines of text in a box: top-left in a dark box (time, frame), or along the
+    bottom (``bottom=True``) in a box of ``box`` colour (the cue for a flagged fault).
+
+    Lines too wide for the frame are shrunk to fit.
+    """
 
     font_scale: float = 0.8
+    bottom: bool = False
+    box: Color | None = None
 
     def annotate(
         self, scene: RGBImage, lines: list[str], color: Color = (255, 255, 255)
@@ -104,19 +110,49 @@ class CaptionAnnotator:
         scale = max(0.35, self.font_scale * s)
         thick = max(1, round(2 * s))
         font = cv2.FONT_HERSHEY_SIMPLEX
-        sizes = [cv2.getTextSize(line, font, scale, thick)[0] for line in lines]
         pad = max(4, round(8 * s))
+        widest = max(cv2.getTextSize(line, font, scale, thick)[0][0] for line in lines)
+        if widest + 2 * pad > out.shape[1]:
+            scale *= (out.shape[1] - 2 * pad) / (widest + 2 * pad)
+        sizes = [cv2.getTextSize(line, font, scale, thick)[0] for line in lines]
         line_h = max(h for _, h in sizes) + pad
-        box_w = max(w for w, _ in sizes) + 2 * pad
-        box_h = line_h * len(lines) + pad
-        roi = out[0:box_h, 0:box_w]
-        roi[:] = (roi * 0.35).astype(np.uint8)
+        box_w = min(out.shape[1], max(w for w, _ in sizes) + 2 * pad)
+        box_h = min(out.shape[0], line_h * len(lines) + pad)
+        top = out.shape[0] - box_h if self.bottom else 0
+        roi = out[top : top + box_h, 0:box_w]
+        if self.box is None:
+            roi[:] = (roi * 0.35).astype(np.uint8)
+        else:
+            roi[:] = (roi * 0.3 + np.array(self.box) * 0.7).astype(np.uint8)
         for i, line in enumerate(lines):
-            y = pad + line_h * (i + 1) - pad // 2
+            y = top + pad + line_h * (i + 1) - pad // 2
             cv2.putText(out, line, (pad, y), font, scale, color, thick, cv2.LINE_AA)
         return out
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What to draw on one frame beyond the skeleton: bones in red, and cue lines."""
+
+    bones: frozenset[tuple[Landmark, Landmark]] = frozenset()
+    cues: tuple[str, ...] = ()
+
+
+def draw_frame(
+    rgb: RGBImage, pose: PoseFrame | None, index: int, time_s: float, marks: Marks | None = None
+) -> RGBImage:
+    """The annotated frame: skeleton, time and frame number, and any fault marks."""
+    marks = marks or Marks()
+    out = _SKELETON.annotate(rgb, pose, highlight=marks.bones)
+    out = _CAPTION.annotate(out, [frame_caption(index, time_s)])
+    return _CUE.annotate(out, list(marks.cues))
 
 
 def frame_caption(index: int, time_s: float) -> str:
     """``t 12.34 s  frame 370``."""
     return f"t {time_s:6.2f} s  frame {index}"
+
+
+_SKELETON = SkeletonAnnotator()
+_CAPTION = CaptionAnnotator()
+_CUE = CaptionAnnotator(font_scale=0.9, bottom=True, box=FAULT_COLOR)

@@ -12,15 +12,15 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posturecheck.analysis import analyse_sequence
 from posturecheck.concurrency import BackgroundConsumer, prefetch
-from posturecheck.draw import CaptionAnnotator, SkeletonAnnotator, frame_caption
-from posturecheck.encode import H264Writer, write_image
+from posturecheck.draw import Marks, draw_frame
+from posturecheck.encode import GOP_FRAMES, H264Writer, replace_gops, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.pose import PoseEstimator
@@ -32,7 +32,7 @@ from posturecheck.report import (
 )
 from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
 from posturecheck.tables import write_metrics_csv
-from posturecheck.video import Frame, VideoInfo, probe, read_frames
+from posturecheck.video import Frame, RGBImage, VideoInfo, probe, read_frames
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ class AnalysisOptions:
     model_path: Path | None = None
     #: libx264 preset for the annotated video.
     preset: str = "veryfast"
+    #: The name to show for the video (e.g. an upload's original file name) instead of the
+    #: path it was read from.
+    source_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,12 @@ def analyse(
                 f"{video}: no person found in the {what}. Film the whole body, side-on, in "
                 "good light, with the lifter filling at least a third of the frame height."
             )
-        sequence.save(staging / LANDMARKS, meta={"video": str(video)})
+        shown = options.source_name or str(video)
+        sequence.save(staging / LANDMARKS, meta={"video": shown})
         result = analyse_sequence(sequence, exercise=options.exercise)
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         inputs = ReportInputs(
-            info=info,
+            info=replace(info, path=Path(shown)),
             sequence=sequence,
             exercise=result.exercise,
             person=result.person.as_dict(),
@@ -222,7 +226,6 @@ class _Renderer:
 
     def __init__(self, info: VideoInfo, path: Path, preset: str) -> None:
         self._path = path
-        self._skeleton, self._caption = SkeletonAnnotator(), CaptionAnnotator()
         self._writer = (
             None
             if info.is_image
@@ -231,8 +234,7 @@ class _Renderer:
 
     def __call__(self, item: tuple[Frame, PoseFrame | None]) -> None:
         frame, pose = item
-        drawn = self._skeleton.annotate(frame.rgb, pose)
-        drawn = self._caption.annotate(drawn, [frame_caption(frame.index, frame.time_s)])
+        drawn = draw_frame(frame.rgb, pose, frame.index, frame.time_s)
         if self._writer is None:
             write_image(self._path, drawn)
         else:
@@ -241,3 +243,42 @@ class _Renderer:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+
+
+def _mark_faults(
+    info: VideoInfo,
+    annotated: Path,
+    sequence: PoseSequence,
+    marks: Mapping[int, Marks],
+    preset: str,
+) -> int:
+    """Redraw the frames that show a fault (red bones, cue) and re-encode just their groups
+    of pictures; returns the number of frames re-encoded."""
+    if not marks:
+        return 0
+    if info.is_image:
+        write_image(annotated, draw_frame(_still(info), sequence.frame(0), 0, 0.0, marks.get(0)))
+        return 1
+    frames = read_frames(info.path, info)  # one decoder, shared by the groups in order
+    n = len(sequence)
+
+    def group(g: int) -> Callable[[], Iterator[RGBImage]]:
+        first, last = g * GOP_FRAMES, min((g + 1) * GOP_FRAMES, n) - 1
+
+        def draw() -> Iterator[RGBImage]:
+            for frame in frames:
+                if frame.index < first:
+                    continue
+                row = frame.index
+                yield draw_frame(frame.rgb, sequence.frame(row), row, frame.time_s, marks.get(row))
+                if row >= last:
+                    return
+
+        return draw
+
+    gops = sorted({row // GOP_FRAMES for row in marks})
+    return replace_gops(annotated, {g: group(g) for g in gops}, preset=preset)
+
+
+def _still(info: VideoInfo) -> RGBImage:
+    return next(iter(read_frames(info.path, info))).rgb

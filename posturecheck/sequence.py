@@ -122,6 +122,14 @@ class PoseSequence:
     def detection_rate(self) -> float:
         return self.frames_with_pose / len(self) if len(self) else 0.0
 
+    def frame(self, row: int) -> PoseFrame | None:
+        """Row ``row`` as a :class:`PoseFrame` (``None`` where there is no pose)."""
+        if not self.has_pose[row]:
+            return None
+        return PoseFrame(
+            self.image_px[row], self.world_m[row], self.visibility[row], self.presence[row]
+        )
+
     def xy(self, landmark: Landmark) -> FloatArray:
         """(T, 2) image position of one landmark in pixels."""
         return self.image_px[:, int(landmark), :2]

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Sets everything up, then analyses a lift: the video you name, or a bundled sample.
-#   bash scripts/run.sh                 # analyse a clip from sample_videos/
-#   bash scripts/run.sh my_squat.mov    # analyse your own video
+# Sets everything up, analyses a lift (the video you name, or a bundled sample), then opens
+# the web app on http://localhost:8501 (Ctrl-C stops it).
+#   bash scripts/run.sh                      # bundled sample, then the app
+#   bash scripts/run.sh my_squat.mov         # your own video, then the app
+#   bash scripts/run.sh my_squat.mov --no-app
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-video="${1:-sample_videos/side_squat_faults.mp4}"
+video="sample_videos/side_squat_faults.mp4"
+app=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-app) app=0 ;;
+    *) video="$arg" ;;
+  esac
+done
 out="results/$(basename "${video%.*}")"
 .venv/bin/posturecheck analyse "$video" --out "$out" --force
-echo "open $out/annotated.mp4 in a browser, or read $out/report.json"
+echo "results in $out/: annotated.mp4 (plays in a browser), report.json, metrics.csv"
+if [ "$app" = 1 ]; then
+  echo "starting the web app: open http://localhost:8501 (Ctrl-C to stop)"
+  exec .venv/bin/streamlit run streamlit_app.py --server.headless true
+fi

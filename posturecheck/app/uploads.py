@@ -197,7 +197,7 @@ def analyse_upload(
     shown = display_name(name)
     out_dir = new_results_dir(settings)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
-    options = AnalysisOptions(exercise=exercise, model_path=model_path)
+    options = AnalysisOptions(exercise=exercise, model_path=model_path, source_name=shown)
     try:
         with staged_upload(data, shown, settings) as path:
             try:
