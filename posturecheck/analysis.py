@@ -1,20 +1,32 @@
 """The pure core, from a pose sequence to everything the report says.
 
 pose sequence → the lifter's frames (bystanders out) → gap-filled, smoothed landmarks →
-metrics → view, exercise, reps → (findings). No model, no video: it reruns from
-``landmarks.npz`` alone, and tests drive it with sequences built from joint angles.
+metrics → view, exercise, reps → findings and what cannot be judged. No model, no video: it
+reruns from ``landmarks.npz`` alone, and tests drive it with sequences built from angles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from posturecheck.defaults import DEFAULTS, Defaults
+from posturecheck.exercise import ExerciseGuess, exercise_call
+from posturecheck.faults import FAULTS, FaultSpec
 from posturecheck.metrics import MetricSeries, compute_metrics
 from posturecheck.person import PersonChoice, choose_lifter
-from posturecheck.report import ExerciseCall, ExerciseChoice, exercise_from_choice
+from posturecheck.report import ExerciseChoice
+from posturecheck.reps import Rep, body_heights, detect_reps
+from posturecheck.rules import Judgement, judge
 from posturecheck.sequence import PoseSequence
 from posturecheck.signal import clean_sequence
+from posturecheck.view import ViewResult, classify_view, metric_supported
+
+#: The stages :func:`analyse_sequence` runs, recorded in the report.
+STAGES = ("pose", "person", "metrics", "view", "exercise", "reps", "findings")
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,10 @@ class Analysis:
         clean: ``lifter`` with short gaps filled and zero-phase smoothed.
         metrics: every metric per frame, computed on ``clean``.
         person: who was taken to be the lifter, and why.
+        view: side / front / oblique / back, facing, and per-stretch segments.
         exercise: squat / deadlift / unknown, with its confidence and source.
+        reps: the reps found (empty when none).
+        judgement: findings, what could not be judged, and the baselines used.
     """
 
     raw: PoseSequence
@@ -35,13 +50,30 @@ class Analysis:
     clean: PoseSequence
     metrics: MetricSeries
     person: PersonChoice
-    exercise: ExerciseCall
+    view: ViewResult
+    exercise: ExerciseGuess
+    reps: tuple[Rep, ...]
+    judgement: Judgement
+
+    def rep_view(self, rep: Rep) -> str:
+        return view_of_rep(self.view, rep)
+
+
+def view_of_rep(view: ViewResult, rep: Rep) -> str:
+    """The view a rep was filmed from (edited clips change camera between reps)."""
+    segment = view.at(rep.bottom)
+    return segment.name if segment is not None else view.name
 
 
 def analyse_sequence(
-    raw: PoseSequence, *, exercise: ExerciseChoice = "auto", settings: Defaults = DEFAULTS
+    raw: PoseSequence,
+    *,
+    exercise: ExerciseChoice = "auto",
+    settings: Defaults = DEFAULTS,
+    faults: Sequence[FaultSpec] = FAULTS,
 ) -> Analysis:
-    """Run every stage of the core on one pose sequence."""
+    """Run every stage of the core on one pose sequence (``faults``: the catalogue with the
+    cut-offs to use, e.g. after a user's configuration)."""
     lifter, person = choose_lifter(raw, settings.person)
     clean = clean_sequence(
         lifter,
@@ -49,11 +81,66 @@ def analyse_sequence(
         cutoff_hz=settings.signal.lowpass_cutoff_hz,
     )
     metrics = compute_metrics(clean, settings=settings)
-    return Analysis(
-        raw=raw,
-        lifter=lifter,
-        clean=clean,
-        metrics=metrics,
-        person=person,
-        exercise=exercise_from_choice(exercise),
+    view = classify_view(clean, settings=settings.view)
+    heights = body_heights(clean, settings=settings.reps)
+    guess = exercise_call(exercise, clean, heights=heights, settings=settings)
+    reps: tuple[Rep, ...] = ()
+    if guess.name in ("squat", "deadlift"):
+        reps = tuple(detect_reps(clean, guess.name, heights=heights, settings=settings))
+    judgement = judge(
+        metrics,
+        reps,
+        exercise=guess.name,
+        view=view.name,
+        rep_views={rep.index: view_of_rep(view, rep) for rep in reps},
+        frame_index=clean.source_frame_index,
+        faults=faults,
+        settings=settings.coaching,
     )
+    return Analysis(raw, lifter, clean, metrics, person, view, guess, reps, judgement)
+
+
+def _summary(values: np.ndarray, bottom: int) -> dict[str, float | None]:
+    def num(x: float) -> float | None:
+        return round(float(x), 3) if np.isfinite(x) else None
+
+    finite = values[np.isfinite(values)]
+    return {
+        "min": num(finite.min()) if finite.size else None,
+        "max": num(finite.max()) if finite.size else None,
+        "at_bottom": num(values[bottom]) if 0 <= bottom < values.size else None,
+    }
+
+
+def rep_reports(analysis: Analysis) -> list[dict[str, Any]]:
+    """report.json's ``reps``: timing, tempo, the view, and each metric the view supports
+    summarised over the rep (min, max, at the bottom)."""
+    out = []
+    for rep in analysis.reps:
+        view = analysis.rep_view(rep)
+        lo = rep.start if rep.start is not None else rep.bottom_region[0]
+        hi = (rep.end if rep.end is not None else rep.bottom_region[1]) + 1
+        summaries = {
+            name: _summary(analysis.metrics[name][lo:hi], rep.bottom - lo)
+            for name in analysis.metrics.names
+            if metric_supported(name, view)
+        }
+        out.append({**rep.as_dict(), "view": view, "metrics": summaries})
+    return out
+
+
+def thresholds_report(faults: Sequence[FaultSpec] = FAULTS) -> dict[str, Any]:
+    """report.json's ``thresholds``: every fault's cut-offs as used."""
+    return {
+        fault.id: {
+            "metric": fault.metric,
+            "unit": fault.unit,
+            "phase": fault.phase,
+            "baseline": fault.baseline,
+            "direction": fault.direction,
+            "mild": fault.cutoffs.mild,
+            "moderate": fault.cutoffs.moderate,
+            "severe": fault.cutoffs.severe,
+        }
+        for fault in faults
+    }

@@ -246,35 +246,46 @@ class ViewDefaults:
 class ExerciseDefaults:
     """Telling a squat from a deadlift at the bottom of each rep (:mod:`posturecheck.exercise`).
 
+    Heights are in the lifter's leg lengths; ratios compare the bottom with standing.
+
     Attributes:
-        wrist_margin_scale: leg lengths of wrist-below-knee (+) or above (-) at the bottom
-            that count as full evidence for a deadlift (or a squat).
-        lean_split_deg: side view trunk lean at the bottom splitting squat (below) from
-            deadlift (above) ...
-        lean_scale_deg: ... and how many degrees from the split are full evidence.
-        rdl_max_knee_deg: a deadlift whose knees bend less than this at the bottom is noted
-            as a Romanian deadlift ...
-        rdl_min_wrist_height: ... if its hands also stay this high above the floor (leg
-            lengths): the bar never reaches the floor.
-        sumo_min_stance: ankle gap ÷ hip width (front view) from which a stance is sumo.
+        wrist_margin_scale: hands this far below the knees at the bottom (leg lengths) is
+            full evidence for a deadlift; as far above, for a squat.
+        upright_split: trunk uprightness at the bottom (shoulder height above the hips ÷
+            the same standing, ≈ cos of the lean) below which a deadlift is favoured ...
+        upright_scale: ... and the distance from the split that is full evidence.
+        thigh_split: hip height above the knees at the bottom ÷ standing, above which a
+            deadlift is favoured (a squat's thighs reach about parallel = 0) ...
+        thigh_scale: ... and the distance from the split that is full evidence.
+        rdl_min_thigh: a deadlift whose thighs stay this upright (same ratio) ...
+        rdl_min_wrist_height: ... with the hands at least this high at the bottom (leg
+            lengths above the ankles: the bar never reaches the floor) is noted as an RDL.
+        sumo_min_stance: ankle gap ÷ hip-joint width (seen face on) from which the stance
+            is noted as sumo (about 2 at shoulder width).
     """
 
     wrist_margin_scale: float = 0.15
-    lean_split_deg: float = 45.0
-    lean_scale_deg: float = 15.0
-    rdl_max_knee_deg: float = 40.0
-    rdl_min_wrist_height: float = 0.25
-    sumo_min_stance: float = 2.2
+    upright_split: float = 0.6
+    upright_scale: float = 0.25
+    thigh_split: float = 0.15
+    thigh_scale: float = 0.2
+    rdl_min_thigh: float = 0.85
+    rdl_min_wrist_height: float = 0.3
+    sumo_min_stance: float = 3.0
 
     def __post_init__(self) -> None:
         _check_positive(
             "ExerciseDefaults",
             wrist_margin_scale=self.wrist_margin_scale,
-            lean_split_deg=self.lean_split_deg,
-            lean_scale_deg=self.lean_scale_deg,
-            rdl_max_knee_deg=self.rdl_max_knee_deg,
-            rdl_min_wrist_height=self.rdl_min_wrist_height,
+            upright_scale=self.upright_scale,
+            thigh_scale=self.thigh_scale,
             sumo_min_stance=self.sumo_min_stance,
+        )
+        _check_unit(
+            "ExerciseDefaults",
+            upright_split=self.upright_split,
+            thigh_split=self.thigh_split,
+            rdl_min_thigh=self.rdl_min_thigh,
         )
 
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from posturecheck.analysis import analyse_sequence
+from posturecheck.analysis import STAGES, analyse_sequence, rep_reports, thresholds_report
 from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.encode import GOP_FRAMES, H264Writer, replace_gops, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
+from posturecheck.marks import marks_by_row
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.pose import PoseEstimator
 from posturecheck.report import (
@@ -163,15 +164,28 @@ def analyse(
         sequence.save(staging / LANDMARKS, meta={"video": shown})
         result = analyse_sequence(sequence, exercise=options.exercise)
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
+        findings = result.judgement.findings
+        remarked = _mark_faults(
+            info, annotated, sequence, marks_by_row(findings, sequence.time_s), options.preset
+        )
+        total = time.perf_counter() - started
         inputs = ReportInputs(
             info=replace(info, path=Path(shown)),
             sequence=sequence,
-            exercise=result.exercise,
+            exercise=result.exercise.as_dict(),
+            view=result.view.as_dict(),
+            stages=STAGES,
+            reps=rep_reports(result),
+            findings=[f.as_dict() for f in findings],
+            not_assessable=[n.as_dict() for n in result.judgement.not_assessable],
+            thresholds=thresholds_report(),
             person=result.person.as_dict(),
             model={"variant": options.model_variant, "path": str(model_path)},
             processing={
-                "seconds": round(elapsed, 3),
-                "frames_per_s": round(len(sequence) / elapsed, 2) if elapsed > 0 else None,
+                "seconds": round(total, 3),
+                "frames_per_s": round(len(sequence) / total, 2) if total > 0 else None,
+                "pose_pass_s": round(elapsed, 3),
+                "frames_remarked": remarked,
             },
             outputs={
                 "annotated": annotated.name,

@@ -23,19 +23,9 @@ EXERCISE_CHOICES: tuple[ExerciseChoice, ...] = ("auto", "squat", "deadlift")
 VIEW_NAMES = ("side", "front", "oblique", "back", "unknown")
 SEVERITIES = ("mild", "moderate", "severe")
 
-
-@dataclass(frozen=True)
-class ExerciseCall:
-    name: Literal["squat", "deadlift", "unknown"] = "unknown"
-    confidence: float | None = None
-    source: Literal["auto", "user"] = "auto"
-
-
-@dataclass(frozen=True)
-class ViewCall:
-    name: str = "unknown"
-    facing: Literal["left", "right"] | None = None
-    confidence: float | None = None
+#: What the report says before (or without) exercise and view detection: nothing invented.
+UNKNOWN_EXERCISE: dict[str, Any] = {"name": "unknown", "confidence": None, "source": "auto"}
+UNKNOWN_VIEW: dict[str, Any] = {"name": "unknown", "facing": None, "confidence": None}
 
 
 @dataclass(frozen=True)
@@ -44,8 +34,9 @@ class ReportInputs:
 
     info: VideoInfo
     sequence: PoseSequence
-    exercise: ExerciseCall
-    view: ViewCall = field(default_factory=ViewCall)
+    exercise: dict[str, Any] = field(default_factory=lambda: dict(UNKNOWN_EXERCISE))
+    view: dict[str, Any] = field(default_factory=lambda: dict(UNKNOWN_VIEW))
+    stages: tuple[str, ...] = ("pose",)
     reps: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     not_assessable: list[dict[str, Any]] = field(default_factory=list)
@@ -54,13 +45,6 @@ class ReportInputs:
     model: dict[str, Any] = field(default_factory=dict)
     processing: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-
-
-def exercise_from_choice(choice: ExerciseChoice) -> ExerciseCall:
-    """The user's choice wins; "auto" stays unknown until exercise detection runs."""
-    if choice == "auto":
-        return ExerciseCall()
-    return ExerciseCall(name=choice, confidence=1.0, source="user")
 
 
 def _round(x: float, digits: int = 4) -> float:
@@ -88,16 +72,9 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
             "frames_with_pose": seq.frames_with_pose,
             "detection_rate": _round(seq.detection_rate),
         },
-        "exercise": {
-            "name": inputs.exercise.name,
-            "confidence": inputs.exercise.confidence,
-            "source": inputs.exercise.source,
-        },
-        "view": {
-            "name": inputs.view.name,
-            "facing": inputs.view.facing,
-            "confidence": inputs.view.confidence,
-        },
+        "stages": list(inputs.stages),
+        "exercise": inputs.exercise,
+        "view": inputs.view,
         "person": inputs.person,
         "reps": inputs.reps,
         "findings": inputs.findings,

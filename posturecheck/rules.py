@@ -134,23 +134,46 @@ def phase_rows(
     return (lo, hi) if hi > lo else None
 
 
-def standing_rows(metrics: MetricSeries, settings: CoachingDefaults) -> np.ndarray:
-    """Frames where the lifter stands tall: knees and hips nearly straight."""
+def standing_rows(
+    metrics: MetricSeries,
+    reps: Sequence[Rep],
+    *,
+    exercise: str,
+    view: str,
+    settings: CoachingDefaults,
+) -> np.ndarray:
+    """Frames where the lifter stands tall: the lifter's own baseline.
+
+    Outside the reps, plus the top of each rep (a squat starts and ends standing; a
+    deadlift ends standing, at lockout). From the side, knee and hip angles must also be
+    nearly straight; from other views those angles are not measurable, so timing decides.
+    """
+    n = len(metrics)
+    pad = _frames(settings.bottom_pad_s, _dt(metrics.time_s))
+    candidate = np.ones(n, dtype=bool)
+    for rep in reps:
+        lo = 0 if rep.start is None else rep.start
+        hi = n - 1 if rep.end is None else rep.end
+        keep_start = exercise == "squat" and rep.start is not None
+        candidate[lo + (pad if keep_start else 0) : max(lo, hi - pad) + 1] = False
+    if view != "side":
+        return candidate
     knee = metrics.values.get("knee_flexion_deg")
     hip = metrics.values.get("hip_flexion_deg")
     if knee is None or hip is None:
-        return np.zeros(len(metrics), dtype=bool)
+        return np.zeros(n, dtype=bool)
     with np.errstate(invalid="ignore"):
-        return np.asarray(
-            (knee <= settings.standing_knee_max_deg) & (hip <= settings.standing_hip_max_deg)
-        )
+        straight = (knee <= settings.standing_knee_max_deg) & (hip <= settings.standing_hip_max_deg)
+    return np.asarray(candidate & straight)
 
 
 def baselines(
-    metrics: MetricSeries, faults: Iterable[FaultSpec], settings: CoachingDefaults
+    metrics: MetricSeries,
+    faults: Iterable[FaultSpec],
+    standing: np.ndarray,
+    settings: CoachingDefaults,
 ) -> dict[str, float]:
     """The lifter's own standing value of every metric a fault compares against."""
-    standing = standing_rows(metrics, settings)
     dt = _dt(metrics.time_s)
     out: dict[str, float] = {}
     for fault in faults:
@@ -196,7 +219,7 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
     """A finding, a reason it cannot be judged in this rep (str), or ``None`` (fine)."""
     rows = phase_rows(rep, fault.phase, len(ctx.metrics), ctx.dt, ctx.settings)
     if rows is None:
-        return f"rep {rep.index} is only partly in the video"
+        return f"rep {rep.index} is only partly in the video (judged on whole reps)"
     lo, hi = rows
     values = ctx.metrics[fault.metric][lo:hi]
     confidence = ctx.metrics.confidence[fault.metric][lo:hi]
@@ -261,11 +284,16 @@ def judge(
     *,
     exercise: str,
     view: str,
+    rep_views: Mapping[int, str] | None = None,
     frame_index: np.ndarray | None = None,
     faults: Sequence[FaultSpec] = FAULTS,
     settings: CoachingDefaults = DEFAULTS.coaching,
 ) -> Judgement:
-    """Judge every fault on every rep; say what cannot be judged and why."""
+    """Judge every fault on every rep; say what cannot be judged and why.
+
+    ``view`` is the clip's view; ``rep_views`` (rep index → view) overrides it per rep for
+    edited clips that change camera.
+    """
     findings: list[Finding] = []
     unjudged: list[NotAssessable] = []
     frames = frame_index if frame_index is not None else np.arange(len(metrics))
@@ -277,10 +305,13 @@ def judge(
         )
         return Judgement((), tuple(NotAssessable(f.id, reason) for f in faults), {})
     relevant = [f for f in faults if exercise in f.exercises]
-    bases = baselines(metrics, relevant, settings)
+    views = rep_views or {}
+    standing = standing_rows(metrics, reps, exercise=exercise, view=view, settings=settings)
+    bases = baselines(metrics, relevant, standing, settings)
     for fault in relevant:
-        if view not in fault.views:
-            unjudged.append(NotAssessable(fault.id, _view_reason(fault, view)))
+        seen = {views.get(rep.index, view) for rep in reps} or {view}
+        if not seen & fault.views:
+            unjudged.append(NotAssessable(fault.id, _view_reason(fault, _one_view(seen))))
             continue
         if not reps:
             unjudged.append(NotAssessable(fault.id, "no complete rep was found in the video"))
@@ -290,14 +321,19 @@ def judge(
             unjudged.append(
                 NotAssessable(
                     fault.id,
-                    "it is judged against how you stand, and the video shows no standing frames; "
-                    "start filming while standing tall",
+                    "it is judged against how you stand, and the video shows no standing "
+                    "frames; start filming while standing tall",
                 )
             )
             continue
         reasons: dict[str, list[int]] = {}
         for rep in reps:
-            outcome = _judge_rep(fault, rep, base, ctx)
+            rep_view = views.get(rep.index, view)
+            outcome = (
+                _judge_rep(fault, rep, base, ctx)
+                if rep_view in fault.views
+                else _view_reason(fault, rep_view)
+            )
             if isinstance(outcome, Finding):
                 findings.append(outcome)
             elif isinstance(outcome, str):
@@ -306,14 +342,24 @@ def judge(
         for template, rep_ids in reasons.items():
             word = "rep" if len(rep_ids) == 1 else "reps"
             text = template.replace("reps {}", f"{word} {_rep_list(rep_ids)}")
-            unjudged.append(NotAssessable(fault.id, text, tuple(rep_ids)))
+            covers_all = len(rep_ids) == len(reps)
+            unjudged.append(NotAssessable(fault.id, text, () if covers_all else tuple(rep_ids)))
     findings.sort(key=lambda f: (f.rep, f.start_s, f.fault))
     return Judgement(tuple(findings), tuple(unjudged), bases)
 
 
+def _one_view(views: set[str]) -> str:
+    return next(iter(views)) if len(views) == 1 else "several angles, none of them right"
+
+
+_SEEN_FROM = {
+    "unknown": "the camera angle could not be worked out",
+    "oblique": "this video is filmed at an angle (oblique)",
+    "several angles, none of them right": "this video is filmed from other angles",
+}
+
+
 def _view_reason(fault: FaultSpec, view: str) -> str:
     need = "a side view" if "side" in fault.views else "a front (or back) view"
-    seen = {"unknown": "the camera angle could not be worked out"}.get(
-        view, f"this video is filmed from the {view}"
-    )
+    seen = _SEEN_FROM.get(view, f"this video is filmed from the {view}")
     return f"{fault.title.lower()} needs {need}; {seen}"

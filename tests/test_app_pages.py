@@ -76,7 +76,8 @@ def test_upload_review_history_open_delete(data_dir: Path, realdata: Path) -> No
     assert len(at.get("image")) == 1
     texts = _texts(at)
     assert "deadlift_side_jeffchen_good.mp4 · Jeff" in texts
-    assert "Reps and findings: not analysed yet" in texts
+    assert "not analysed yet" not in texts, "every stage ran"
+    assert "**Reps**  \n1" in texts
     assert "Person found" in texts
     slider = at.slider(key="review_frame")
     assert (slider.value, slider.max) == (0, 61)
@@ -100,7 +101,7 @@ def test_upload_review_history_open_delete(data_dir: Path, realdata: Path) -> No
     assert session.results_dir.is_dir()
     table = at.dataframe[0].value
     assert list(table["File"]) == [clip.name]
-    assert list(table["Reps"]) == ["not analysed yet"]
+    assert list(table["Reps"]) == [1]
     _button(at, "Open").click().run()
     assert at.title[0].value == "Review"
 
@@ -171,7 +172,12 @@ def test_review_shows_findings_by_rep_and_jumps_to_flags(data_dir: Path, tmp_pat
     not_assessable = [{"fault": "knee_valgus", "reason": "needs a front view"}]
     folder = _results(
         tmp_path / "results" / "r1",
-        {"reps": reps, "findings": findings, "not_assessable": not_assessable},
+        {
+            "reps": reps,
+            "findings": findings,
+            "not_assessable": not_assessable,
+            "stages": ["pose", "reps", "findings"],
+        },
     )
     at = _app()
     at.session_state["current_results_dir"] = str(folder)

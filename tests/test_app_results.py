@@ -101,7 +101,12 @@ def test_findings_grouped_by_rep_with_flags(tmp_path: Path) -> None:
         {"fault": "bar_drift", "severity": "moderate", "rep": None, "worst_s": 0.2, "fix": "f3"},
     ]
     not_assessable = [{"fault": "knee_valgus", "reason": "needs a front view"}]
-    extra = {"reps": reps, "findings": findings, "not_assessable": not_assessable}
+    extra = {
+        "reps": reps,
+        "findings": findings,
+        "not_assessable": not_assessable,
+        "stages": ["pose", "reps", "findings"],
+    }
     result = LoadedResult.load(_results(tmp_path / "r", extra))
     assert result.coaching_ran
     groups = result.findings_by_rep()

@@ -259,11 +259,14 @@ def test_session_from_report_with_reps_and_findings() -> None:
         {"fault": "knee_valgus", "severity": "severe", "rep": 1},
         {"fault": "butt_wink", "severity": "moderate", "rep": 1},
     ]
-    s = session_from_report(_report(reps=reps, findings=findings), Path("/r"), "a.mp4", "ana")
+    ran = {"stages": ["pose", "reps", "findings"]}
+    s = session_from_report(
+        _report(reps=reps, findings=findings, **ran), Path("/r"), "a.mp4", "ana"
+    )
     assert s.rep_count == 2
     assert s.finding_counts == {"knee_valgus": 2, "butt_wink": 1}
     assert key_numbers(_report(reps=reps))["mean_depth_deg"] == 105.0
-    no_reps_found = session_from_report(_report(thresholds={"x": 1}), Path("/r"), "a.mp4", None)
+    no_reps_found = session_from_report(_report(**ran), Path("/r"), "a.mp4", None)
     assert no_reps_found.rep_count == 0
 
 

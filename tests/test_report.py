@@ -10,7 +10,6 @@ import pytest
 from posturecheck.report import (
     ReportInputs,
     build_report,
-    exercise_from_choice,
     validate_report,
     write_json,
 )
@@ -21,7 +20,10 @@ from posturecheck.video import VideoInfo
 def _report(choice: str = "auto") -> dict:  # type: ignore[type-arg]
     info = VideoInfo(Path("lift.mov"), 64, 48, 30.0, 3, 90, 0.1, "h264")
     seq = PoseSequence.empty(3, 64, 48)
-    return build_report(ReportInputs(info, seq, exercise_from_choice(choice)))  # type: ignore[arg-type]
+    if choice == "auto":
+        return build_report(ReportInputs(info, seq))
+    exercise = {"name": choice, "confidence": 1.0, "source": "user"}
+    return build_report(ReportInputs(info, seq, exercise=exercise))
 
 
 def test_fresh_report_conforms_and_invents_nothing() -> None:

@@ -256,10 +256,8 @@ class LoadedResult:
 
     @property
     def coaching_ran(self) -> bool:
-        """Whether the rep/fault stages ran (see :func:`posturecheck.app.uploads.reps_analysed`)."""
-        return bool(self.reps or self.findings or self.not_assessable) or bool(
-            self.report.get("thresholds")
-        )
+        """Whether the fault stage ran (``stages`` in report.json lists what ran)."""
+        return "findings" in (self.report.get("stages") or [])
 
     def findings_by_rep(self) -> list[RepGroup]:
         """Findings grouped under their rep in rep order; findings with no rep come last."""

@@ -115,12 +115,8 @@ def new_results_dir(settings: AppSettings, now: datetime | None = None) -> Path:
 
 
 def reps_analysed(report: dict[str, Any]) -> bool:
-    """Whether rep detection has run for this report.
-
-    report.json has no explicit marker yet: reps are taken as analysed when there are some,
-    or when the coaching stage has filled in its thresholds.
-    """
-    return bool(report.get("reps")) or bool(report.get("thresholds"))
+    """Whether rep detection ran for this report (``stages`` lists the stages that ran)."""
+    return "reps" in (report.get("stages") or [])
 
 
 def key_numbers(report: dict[str, Any]) -> dict[str, float | int]:
