@@ -16,6 +16,7 @@ import numpy as np
 from posturecheck.defaults import DEFAULTS, Defaults
 from posturecheck.exercise import ExerciseGuess, exercise_call
 from posturecheck.faults import FAULTS, FaultSpec
+from posturecheck.feet import plant_feet
 from posturecheck.metrics import MetricSeries, compute_metrics
 from posturecheck.person import PersonChoice, choose_lifter
 from posturecheck.report import ExerciseChoice
@@ -36,7 +37,7 @@ class Analysis:
     Attributes:
         raw: the landmarks as the model gave them.
         lifter: ``raw`` with frames of anyone but the lifter blanked (NaN).
-        clean: ``lifter`` with short gaps filled and zero-phase smoothed.
+        clean: ``lifter`` with short gaps filled, zero-phase smoothed, feet planted.
         metrics: every metric per frame, computed on ``clean``.
         person: who was taken to be the lifter, and why.
         view: side / front / oblique / back, facing, and per-stretch segments.
@@ -80,6 +81,7 @@ def analyse_sequence(
         max_gap_s=settings.signal.max_gap_s,
         cutoff_hz=settings.signal.lowpass_cutoff_hz,
     )
+    clean = plant_feet(clean, settings.feet)
     metrics = compute_metrics(clean, settings=settings)
     view = classify_view(clean, settings=settings.view)
     heights = body_heights(clean, settings=settings.reps)

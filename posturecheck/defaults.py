@@ -348,16 +348,21 @@ class BacklineDefaults:
         min_trunk_px: a trunk shorter than this in the image is too small to outline.
         min_blob_area: the mask blob around the trunk must cover at least this many L².
         max_width: hip or shoulder width in the image above this (L) means the lifter is not
-            side-on (facing towards or away from the camera).
+            side-on: about 28° of turn for shoulders 0.75 L wide. Further round, the outline
+            is the shoulder blade's, not the spine's.
         facing_min_score: toe-minus-heel along x ÷ foot length beyond ± this says which way the
             feet point; feet pointing against the trunk lean mean the landmarks are wrong.
         min_lean_deg: only bent-over frames are measured (trunk from vertical at least this):
             near lockout the plates merge into the mask and rounding fades.
         min_frames: a stretch needs this many measured frames for a summary.
+        min_coverage: ... and at least this share of its bent-over frames measured: when most
+            are rejected (e.g. not side-on), the few left are borderline views, not evidence.
         rounded_sag: median sag (bulge ÷ chord) from which the back is called rounded ...
-        possible_sag: ... and from which it is possibly rounded (low confidence).
+        possible_sag: ... and from which it is possibly rounded (low confidence). Real side
+            views read neutral backs 0.03-0.07 and rounded ones 0.09-0.15 (a circular arc
+            bent by θ has sag ≈ θ/8: 0.09 ≈ 41°).
         rounded_bend_deg: median bend (angle between the lower and upper thirds of the back
-            outline) that confirms rounding.
+            outline) needed as well to call it rounded rather than possibly rounded.
     """
 
     mask_threshold: float = 0.5
@@ -368,10 +373,11 @@ class BacklineDefaults:
     min_point_confidence: float = 0.3
     min_trunk_px: float = 24.0
     min_blob_area: float = 0.15
-    max_width: float = 0.5
+    max_width: float = 0.35
     facing_min_score: float = 0.3
-    min_lean_deg: float = 45.0
+    min_lean_deg: float = 40.0
     min_frames: int = 5
+    min_coverage: float = 0.5
     rounded_sag: float = 0.09
     possible_sag: float = 0.075
     rounded_bend_deg: float = 28.0
@@ -381,6 +387,7 @@ class BacklineDefaults:
             "BacklineDefaults",
             mask_threshold=self.mask_threshold,
             min_ray_share=self.min_ray_share,
+            min_coverage=self.min_coverage,
             min_point_confidence=self.min_point_confidence,
             facing_min_score=self.facing_min_score,
             below_hip=self.below_hip,
@@ -408,6 +415,36 @@ class BacklineDefaults:
 
 
 @dataclass(frozen=True)
+class FeetDefaults:
+    """Planted feet (:mod:`posturecheck.feet`).
+
+    Attributes:
+        min_visibility: a foot landmark this visible is taken as seen.
+        window_s: an unsure foot landmark is replaced by the median of where it was seen
+            within this many seconds either side ...
+        min_seen_frames: ... if it was seen in at least this many frames there.
+        inferred_visibility: the visibility given to a replaced landmark (it was inferred).
+    """
+
+    min_visibility: float = 0.75
+    window_s: float = 3.0
+    min_seen_frames: int = 5
+    inferred_visibility: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_unit(
+            "FeetDefaults",
+            min_visibility=self.min_visibility,
+            inferred_visibility=self.inferred_visibility,
+        )
+        _check_positive("FeetDefaults", window_s=self.window_s)
+        if self.min_seen_frames < 1:
+            raise ValueError(
+                f"FeetDefaults.min_seen_frames must be >= 1, got {self.min_seen_frames}"
+            )
+
+
+@dataclass(frozen=True)
 class Defaults:
     """All defaults, grouped by the stage that reads them."""
 
@@ -419,6 +456,7 @@ class Defaults:
     view: ViewDefaults = field(default_factory=ViewDefaults)
     exercise: ExerciseDefaults = field(default_factory=ExerciseDefaults)
     coaching: CoachingDefaults = field(default_factory=CoachingDefaults)
+    feet: FeetDefaults = field(default_factory=FeetDefaults)
     backline: BacklineDefaults = field(default_factory=BacklineDefaults)
 
 

@@ -82,6 +82,9 @@ class FaultSpec:
     what: str
     bones: tuple[Bone, ...]
     measure: Measure = "peak"
+    #: frames whose metric confidence is below this are not used (e.g. heel lift needs
+    #: truly visible feet, not feet inferred behind the plates).
+    min_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         if self.metric not in METRIC_BY_NAME:
@@ -115,14 +118,14 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "neck_hyperextension", "Neck cranked back", Area.NECK, BOTH, SIDE_VIEW,
-        "head_on_trunk_deg", "rep", "standing", "down", Severity(15.0, 25.0, 35.0),
+        "head_on_trunk_deg", "rep", "standing", "down", Severity(40.0, 55.0, 70.0),
         "neutral_neck", "Eyes down, neck long",
         "The head tips back behind the trunk line (looking up), compared with how you stood.",
         _NECK,
     ),
     FaultSpec(
         "rounded_shoulders", "Rounded shoulders", Area.SHOULDERS, BOTH, SIDE_VIEW,
-        "shoulder_forward_offset", "rep", "standing", "up", Severity(0.08, 0.14, 0.20),
+        "shoulder_forward_offset", "rep", "standing", "up", Severity(0.22, 0.30, 0.40),
         "rowing_over_pressing", "Shoulders back and down",
         "The shoulders roll forward of the hip-to-ear line (in trunk lengths), compared with "
         "how you stood.",
@@ -156,7 +159,7 @@ FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "hyperextended_lockout", "Leaning back at lockout", Area.HIPS, frozenset({"deadlift"}),
         SIDE_VIEW, "trunk_lean_deg", "lockout", "none", "down",
-        Severity(8.0, 14.0, 20.0),
+        Severity(15.0, 25.0, 35.0),
         "lockout_glutes", "Squeeze glutes, stand tall",
         "At the top the trunk leans back behind vertical instead of stacking over the hips.",
         _TRUNK,
@@ -164,11 +167,11 @@ FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "bar_far_from_body", "Bar away from the body", Area.SHOULDERS,
         frozenset({"deadlift"}), SIDE_VIEW, "bar_offset_pct", "pull", "none", "up",
-        Severity(35.0, 55.0, 75.0),
+        Severity(40.0, 60.0, 80.0),
         "bar_close", "Drag the bar up your legs",
         "During the pull the hands (standing in for the bar) drift forward of mid-foot, in % "
         "of foot length.",
-        _ARMS,
+        _ARMS, "peak", 0.6,
     ),
     FaultSpec(
         "excessive_forward_lean", "Too much forward lean", Area.ANKLES,
@@ -186,11 +189,11 @@ FAULTS: tuple[FaultSpec, ...] = (
         _THIGHS, "best",
     ),
     FaultSpec(
-        "heels_lift", "Heels lift", Area.ANKLES, BOTH, SIDE_VIEW,
+        "heels_lift", "Heels lift", Area.ANKLES, frozenset({"squat"}), SIDE_VIEW,
         "heel_rise_pct", "rep", "none", "up", Severity(10.0, 18.0, 28.0),
         "ankle_mobility", "Whole foot down",
         "The heel comes off the floor relative to the toe (in % of foot length).",
-        _FEET,
+        _FEET, "peak", 0.7,
     ),
     FaultSpec(
         "knee_valgus", "Knees cave in", Area.KNEES, frozenset({"squat"}), FRONT_VIEW,

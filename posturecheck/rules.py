@@ -221,8 +221,8 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
     if rows is None:
         return f"rep {rep.index} is only partly in the video (judged on whole reps)"
     lo, hi = rows
-    values = ctx.metrics[fault.metric][lo:hi]
     confidence = ctx.metrics.confidence[fault.metric][lo:hi]
+    values = np.where(confidence >= fault.min_confidence, ctx.metrics[fault.metric][lo:hi], np.nan)
     valid = np.isfinite(values)
     if valid.mean() < ctx.settings.min_valid_share:
         return f"the points it needs were hidden or out of view in rep {rep.index}"
