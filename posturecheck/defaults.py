@@ -70,12 +70,15 @@ class SidesDefaults:
             x ÷ foot length, -1..1; nose minus ears likewise when the feet are not seen)
             passes ± this.
         min_point_confidence: a foot or head point below this confidence does not vote.
+        facing_min_run_s: a change of facing lasting less than this is undone (the feet
+            were lost for a moment; nobody turns round mid-rep).
     """
 
     side_hysteresis: float = 0.1
     side_window_s: float = 0.5
     facing_hysteresis: float = 0.3
     min_point_confidence: float = 0.3
+    facing_min_run_s: float = 1.5
 
     def __post_init__(self) -> None:
         _check_unit(
@@ -298,6 +301,8 @@ class CoachingDefaults:
             cannot raise a flag).
         min_valid_share: a rep's phase with fewer measurable frames than this share is
             "not assessable" for that fault (e.g. knees hidden by the plates).
+        min_typical_frames: a fault judged on its typical value (the back outline, measured
+            only while bent over) needs at least this many measured frames in the rep.
         standing_knee_max_deg, standing_hip_max_deg: frames this straight count as standing,
             the lifter's own baseline for neck, shoulders and back.
         min_standing_s: baseline-relative faults need at least this much standing.
@@ -309,6 +314,7 @@ class CoachingDefaults:
 
     min_duration_s: float = 0.1
     min_valid_share: float = 0.5
+    min_typical_frames: int = 5
     standing_knee_max_deg: float = 20.0
     standing_hip_max_deg: float = 25.0
     min_standing_s: float = 0.3

@@ -31,8 +31,10 @@ Direction = Literal["up", "down", "either"]
 #: frames (``standing``), or the first frame of the phase (``phase_start``).
 Baseline = Literal["none", "standing", "phase_start"]
 #: ``peak``: the worst value held for the minimum duration is judged (something happened);
-#: ``best``: the best value reached in the phase is judged (a goal never reached, e.g. depth).
-Measure = Literal["peak", "best"]
+#: ``best``: the best value reached in the phase is judged (a goal never reached, e.g. depth);
+#: ``typical``: the median over the frames where the metric could be measured (a shape held
+#: through the rep, measured only in some frames, e.g. the back outline while bent over).
+Measure = Literal["peak", "best", "typical"]
 
 SIDE_VIEW = frozenset({"side"})
 FRONT_VIEW = frozenset({"front", "back"})
@@ -132,12 +134,13 @@ FAULTS: tuple[FaultSpec, ...] = (
         _TRUNK + _NECK,
     ),
     FaultSpec(
-        "rounded_back", "Rounded upper back", Area.THORACIC, BOTH, SIDE_VIEW,
-        "thoracic_bend_deg", "rep", "standing", "up", Severity(20.0, 30.0, 40.0),
+        "rounded_back", "Rounded back", Area.THORACIC, BOTH, SIDE_VIEW,
+        "back_sag", "rep", "none", "up", Severity(0.075, 0.09, 0.12),
         "thoracic_mobility", "Proud chest, brace",
-        "The upper back bends forward between hips, shoulders and head (a proxy: one camera "
-        "sees no spine).",
-        _TRUNK,
+        "While bent over, the outline of the back bulges away from the straight line between "
+        "hips and shoulders (the person mask's back contour: a proxy, one camera sees no "
+        "spine); its typical bulge over the rep, as a share of the trunk.",
+        _TRUNK, "typical",
     ),
     FaultSpec(
         "hips_rise_first", "Hips rise first", Area.HIPS, frozenset({"deadlift"}), SIDE_VIEW,

@@ -43,7 +43,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 View = Literal["side", "front", "back", "oblique"]
-Kind = Literal["joint_angle", "segment_angle", "offset", "ratio"]
+Kind = Literal["joint_angle", "segment_angle", "offset", "ratio", "contour"]
 
 L = Landmark
 P = Part
@@ -66,7 +66,10 @@ class MetricSpec:
     points: tuple[Point, ...]  # all needed: confidence = the lowest of these
     accuracy: str
     description: str
-    compute: MetricFn = field(repr=False, compare=False)
+    compute: MetricFn | None = field(repr=False, compare=False)
+    #: Measured during extraction from the person mask and stored in the pose sequence's
+    #: ``extras`` under this name (no landmark formula: ``compute`` is None).
+    extra: str | None = None
 
     def landmarks(self, side: Side) -> tuple[Landmark, ...]:
         """The landmarks this metric reads when ``side`` is the near side."""
@@ -280,6 +283,20 @@ METRICS: tuple[MetricSpec, ...] = (
         lambda b, _: g.elevation_deg(b[L.RIGHT_HIP], b[L.LEFT_HIP]),
     ),
     MetricSpec(
+        "back_sag", "ratio", "contour", SIDE, True, (),
+        "Development clips: rounded backs 0.087-0.152, neutral 0.027-0.072 (AUC 1.0). Needs "
+        "a side view and a bent-over trunk (lean >= 40 deg); loose clothing adds bumps.",
+        "Largest bulge of the back outline (person mask) from the chord between hip and "
+        "shoulder level, / chord length; median-ready per frame, NaN when upright or unclear.",
+        None, "back_sag",
+    ),
+    MetricSpec(
+        "back_bend_deg", "deg", "contour", SIDE, True, (),
+        "Development clips: rounded 28.5-46.9 deg, neutral <= 22.7 deg.",
+        "Angle between line fits to the lower and upper thirds of the back outline.",
+        None, "back_bend_deg",
+    ),
+    MetricSpec(
         "lateral_hip_shift", "ratio", "offset", FRONT, False, _HIPS_ANKLES,
         "No published cut-off. Measured along the ankle line, so camera roll cancels.",
         "Hip midpoint minus ankle midpoint along the right→left ankle line ÷ hip width; "
@@ -345,6 +362,14 @@ class MetricSeries:
         return tuple(self.values)
 
 
+def _from_extras(seq: PoseSequence, spec: MetricSpec) -> tuple[FloatArray, FloatArray]:
+    """A mask-based metric: its per-frame values if extraction measured them, else NaN."""
+    n = len(seq)
+    stored = seq.extras.get(spec.extra or spec.name)
+    value = np.full(n, np.nan) if stored is None else np.asarray(stored, dtype=np.float64).copy()
+    return value, np.isfinite(value).astype(np.float64)
+
+
 def compute_metrics(
     seq: PoseSequence,
     *,
@@ -366,6 +391,10 @@ def compute_metrics(
     confidence: dict[str, FloatArray] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for spec in METRICS:
+            if spec.compute is None:  # measured from the mask during extraction
+                value, conf = _from_extras(seq, spec)
+                values[spec.name], confidence[spec.name] = value, conf
+                continue
             conf = np.min([body.confidence(p) for p in spec.points], axis=0)
             value = np.asarray(spec.compute(body, settings.metrics), dtype=np.float64)
             value[~np.isfinite(value) | (conf < settings.metrics.min_confidence)] = np.nan

@@ -224,7 +224,10 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
     confidence = ctx.metrics.confidence[fault.metric][lo:hi]
     values = np.where(confidence >= fault.min_confidence, ctx.metrics[fault.metric][lo:hi], np.nan)
     valid = np.isfinite(values)
-    if valid.mean() < ctx.settings.min_valid_share:
+    if fault.measure == "typical":
+        if valid.sum() < ctx.settings.min_typical_frames:
+            return f"it could not be measured for long enough in rep {rep.index}"
+    elif valid.mean() < ctx.settings.min_valid_share:
         return f"the points it needs were hidden or out of view in rep {rep.index}"
     if fault.baseline == "phase_start":
         base = float(values[valid][0])
@@ -232,6 +235,9 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
     if fault.measure == "best":
         score = float(np.nanmin(y))
         worst = int(np.nanargmin(y))
+    elif fault.measure == "typical":
+        score = float(np.nanmedian(y))
+        worst = int(np.nanargmin(np.abs(y - score)))
     else:
         k = min(_frames(ctx.settings.min_duration_s, ctx.dt), int(valid.sum()))
         held = _held(np.where(valid, y, np.nan), max(1, k))

@@ -252,11 +252,33 @@ def facing_direction(
     score = facing_score(seq, settings)
     if facing is not None:
         return FacingTrack(np.full(len(seq), facing == "right"), score, facing, 1.0)
-    faces_right = schmitt(score, settings.facing_hysteresis, initial=True)
+    faces_right = _drop_short_runs(
+        schmitt(score, settings.facing_hysteresis, initial=True),
+        seq.time_s,
+        settings.facing_min_run_s,
+    )
     told = np.isfinite(score) & (np.abs(np.nan_to_num(score)) > settings.facing_hysteresis)
     right, share = _majority(np.sign(np.nan_to_num(score)) > 0, told)
     coverage = told.sum() / max(int(seq.has_pose.sum()), 1)
     return FacingTrack(faces_right, score, "right" if right else "left", float(share * coverage))
+
+
+def _drop_short_runs(flags: BoolArray, time_s: FloatArray, min_run_s: float) -> BoolArray:
+    """Flip back runs shorter than ``min_run_s``: a lifter does not turn round mid-rep, so a
+    brief flip is the feet being lost (e.g. behind the plates at lift-off)."""
+    out = flags.copy()
+    n = out.size
+    if n == 0:
+        return out
+    edges = np.flatnonzero(np.diff(out.astype(np.int8))) + 1
+    starts = np.concatenate(([0], edges))
+    stops = np.concatenate((edges, [n]))
+    for start, stop in zip(starts, stops, strict=True):
+        if start == 0 or stop == n:
+            continue  # a run at either end has no neighbour on both sides
+        if time_s[stop - 1] - time_s[start] < min_run_s:
+            out[start:stop] = out[start - 1]
+    return out
 
 
 def canonical_xy(seq: PoseSequence, faces_right: BoolArray) -> FloatArray:

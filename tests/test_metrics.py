@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,10 @@ def test_table_is_complete_and_consistent() -> None:
     for m in METRICS:
         assert m.unit in {"deg", "ratio", "% foot"}
         assert m.name.endswith("_deg") == (m.unit == "deg"), m.name
-        assert m.views and m.points and m.accuracy and m.description
-    assert len(SIDE_NAMES) == 13 and len(FRONT_NAMES) == 5
+        assert m.views and m.accuracy and m.description
+        # a landmark formula, or a value measured from the person mask during extraction
+        assert (m.points and m.compute is not None) or (m.extra and m.compute is None), m.name
+    assert len(SIDE_NAMES) == 15 and len(FRONT_NAMES) == 5
     spec = METRIC_BY_NAME["knee_flexion_deg"]
     assert spec.landmarks("left") == (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
     assert spec.landmarks("right") == (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
@@ -89,6 +92,15 @@ def test_docs_have_a_section_per_metric() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for m in METRICS:
         assert f"## `{m.name}`" in text, m.name
+
+
+def test_mask_metrics_come_from_the_sequence_extras() -> None:
+    seq = side_view(SidePose(), n_frames=4)
+    assert np.isnan(compute_metrics(seq)["back_sag"]).all(), "no mask: not measured"
+    sag = np.array([0.05, np.nan, 0.1, 0.2])
+    measured = compute_metrics(replace(seq, extras={"back_sag": sag}))
+    np.testing.assert_array_equal(measured["back_sag"], sag)
+    np.testing.assert_array_equal(measured.confidence["back_sag"], [1.0, 0.0, 1.0, 1.0])
 
 
 def test_series_holds_every_metric_with_confidence() -> None:
