@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -104,12 +104,7 @@ def run_batch(
     if options.model_path is None:  # build or find the model once, not in every worker
         from posturecheck.models import ensure_model
 
-        options = AnalysisOptions(
-            exercise=options.exercise,
-            model_variant=options.model_variant,
-            model_path=ensure_model(options.model_variant),
-            preset=options.preset,
-        )
+        options = replace(options, model_path=ensure_model(options.model_variant))
     results: dict[Path, BatchItem] = {}
     todo: list[Path] = []
     for video in videos:

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("--force", action="store_true", help="replace results already in --out")
     an.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     an.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML file overriding thresholds and settings (`posturecheck config` prints one)",
+    )
+    an.add_argument(
         "--model-variant",
         choices=("lite", "full", "heavy"),
         default="full",
@@ -102,8 +108,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ba.add_argument("--exercise", choices=EXERCISE_CHOICES, default="auto")
     ba.add_argument("--jobs", type=int, default=None, help="videos at once (default: one a core)")
-    ba.add_argument("--redo", action="store_true", help="analyse again videos already done")
+    ba.add_argument(
+        "--redo",
+        action="store_true",
+        help="analyse again videos already done (e.g. after changing --config)",
+    )
+    ba.add_argument("--config", type=Path, default=None, help="TOML thresholds and settings")
     ba.add_argument("--quiet", action="store_true", help="only the summary table")
+
+    sub.add_parser("config", help="print a configuration file with every default, to edit")
 
     mo = sub.add_parser("models", help="make sure the pose model is present, and list models")
     mo.add_argument("--variant", choices=("lite", "full", "heavy"), default="full")
@@ -115,7 +128,13 @@ def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> in
     from posturecheck.pipeline import AnalysisOptions, analyse
 
     bar = None if args.quiet else ProgressBar(f"analysing {args.video.name}", stderr)
-    options = AnalysisOptions(exercise=args.exercise, model_variant=args.model_variant)
+    from posturecheck.config import load_config
+
+    options = AnalysisOptions(
+        exercise=args.exercise,
+        model_variant=args.model_variant,
+        config=load_config(args.config),
+    )
     try:
         result = analyse(args.video, args.out, options=options, force=args.force, progress=bar)
     finally:
@@ -146,16 +165,25 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
         if not args.quiet:
             stderr.write(f"{item.status:8s} {item.video.name}  {item.message}\n")
 
+    from posturecheck.config import load_config
+
     items = run_batch(
         args.folder,
         args.out,
-        options=AnalysisOptions(exercise=args.exercise),
+        options=AnalysisOptions(exercise=args.exercise, config=load_config(args.config)),
         jobs=args.jobs,
         redo=args.redo,
         on_item=report,
     )
     stdout.write(summary_table(items) + "\n")
     return EXIT_USAGE if any(i.status == "failed" for i in items) else EXIT_OK
+
+
+def _cmd_config(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
+    from posturecheck.config import example_config
+
+    stdout.write(example_config())
+    return EXIT_OK
 
 
 def _cmd_models(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
@@ -190,6 +218,7 @@ def main(
         "analyse": _cmd_analyse,
         "analyze": _cmd_analyse,
         "batch": _cmd_batch,
+        "config": _cmd_config,
         "models": _cmd_models,
     }
     try:

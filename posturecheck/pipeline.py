@@ -20,9 +20,11 @@ from typing import Any
 from posturecheck.analysis import STAGES, analyse_sequence, rep_reports, thresholds_report
 from posturecheck.backline import back_profile
 from posturecheck.concurrency import BackgroundConsumer, prefetch
+from posturecheck.config import Config
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.encode import GOP_FRAMES, H264Writer, replace_gops, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
+from posturecheck.html_report import key_frame_images, write_html_report
 from posturecheck.marks import marks_by_row
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.pose import PoseEstimator
@@ -33,7 +35,7 @@ from posturecheck.report import (
     write_json,
 )
 from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
-from posturecheck.tables import write_metrics_csv
+from posturecheck.tables import write_findings_csv, write_metrics_csv
 from posturecheck.video import Frame, RGBImage, VideoInfo, probe, read_frames
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ ANNOTATED_VIDEO = "annotated.mp4"
 ANNOTATED_IMAGE = "annotated.png"
 LANDMARKS = "landmarks.npz"
 METRICS = "metrics.csv"
+FINDINGS = "findings.csv"
+HTML_REPORT = "report.html"
 REPORT = "report.json"
 
 
@@ -84,6 +88,8 @@ class AnalysisOptions:
     #: Measure the back's outline from the person mask (rounded back; ~1 ms a frame plus the
     #: mask's share of inference).
     back_contour: bool = True
+    #: Thresholds and settings (defaults, or a user's TOML file: :func:`load_config`).
+    config: Config = field(default_factory=Config.default)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,10 @@ def analyse(
             )
         shown = options.source_name or str(video)
         sequence.save(staging / LANDMARKS, meta={"video": shown})
-        result = analyse_sequence(sequence, exercise=options.exercise)
+        config = options.config
+        result = analyse_sequence(
+            sequence, exercise=options.exercise, settings=config.settings, faults=config.faults
+        )
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         findings = result.judgement.findings
         remarked = _mark_faults(
@@ -182,7 +191,8 @@ def analyse(
             reps=rep_reports(result),
             findings=[f.as_dict() for f in findings],
             not_assessable=[n.as_dict() for n in result.judgement.not_assessable],
-            thresholds=thresholds_report(),
+            thresholds=thresholds_report(config.faults),
+            config=config.as_dict(),
             person=result.person.as_dict(),
             model={"variant": options.model_variant, "path": str(model_path)},
             processing={
@@ -195,11 +205,16 @@ def analyse(
                 "annotated": annotated.name,
                 "landmarks": LANDMARKS,
                 "metrics": METRICS,
+                "findings": FINDINGS,
+                "html": HTML_REPORT,
                 "report": REPORT,
             },
         )
         report = build_report(inputs)
+        write_findings_csv(staging / FINDINGS, findings, result.judgement.not_assessable)
         write_json(staging / REPORT, report)
+        key_frames = key_frame_images(info.path, sequence, findings, info=info)
+        write_html_report(staging / HTML_REPORT, report, key_frames)
         _publish(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -238,7 +253,7 @@ def _extract_and_render(
             lifter = people[0] if people else None
             pose = lifter.pose if lifter is not None else None
             extras = (
-                back_profile(lifter.mask, lifter.pose).extras()
+                back_profile(lifter.mask, lifter.pose, options.config.settings.backline).extras()
                 if lifter is not None and lifter.mask is not None
                 else None
             )

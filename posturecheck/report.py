@@ -42,6 +42,7 @@ class ReportInputs:
     not_assessable: list[dict[str, Any]] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
     person: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
     processing: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -80,6 +81,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "findings": inputs.findings,
         "not_assessable": inputs.not_assessable,
         "thresholds": inputs.thresholds,
+        "config": inputs.config,
         "model": inputs.model,
         "processing": inputs.processing,
         "outputs": inputs.outputs,

@@ -19,6 +19,17 @@ def _run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def test_config_prints_an_example_and_bad_config_exits_2(tmp_path: Path) -> None:
+    code, out, _ = _run("config")
+    assert code == 0 and "[thresholds.forward_head]" in out
+    bad = tmp_path / "mine.toml"
+    bad.write_text("[thresholds.elbow_flare]\nmild = 3\n")
+    clip = tmp_path / "x.mp4"
+    clip.write_bytes(b"0" * 100)
+    code, _, err = _run("analyse", str(clip), "--config", str(bad), "--quiet")
+    assert code == 2 and "elbow_flare" in err and "Traceback" not in err
+
+
 def test_usage_error_exits_2() -> None:
     code, _, _ = _run("analyse")
     assert code == 2
@@ -71,8 +82,10 @@ def test_analyse_real_clip_then_refuse_overwrite_then_force(
     assert "results in" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "annotated.mp4",
+        "findings.csv",
         "landmarks.npz",
         "metrics.csv",
+        "report.html",
         "report.json",
     ]
     report = json.loads((out_dir / "report.json").read_text())
@@ -105,8 +118,10 @@ def test_default_out_dir_is_beside_the_video(
     out_dir = tmp_path / "setup.posturecheck"
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "annotated.png",
+        "findings.csv",
         "landmarks.npz",
         "metrics.csv",
+        "report.html",
         "report.json",
     ]
     report = json.loads((out_dir / "report.json").read_text())
