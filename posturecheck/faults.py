@@ -113,7 +113,7 @@ _HIPS: tuple[Bone, ...] = ((L.LEFT_HIP, L.RIGHT_HIP),)
 FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "forward_head", "Forward head", Area.NECK, BOTH, SIDE_VIEW,
-        "head_on_trunk_deg", "rep", "standing", "up", Severity(15.0, 25.0, 35.0),
+        "head_on_trunk_deg", "rep", "standing", "up", Severity(25.0, 35.0, 45.0),
         "chin_tuck", "Chin tuck",
         "The head drops or juts forward of the trunk line, compared with how you stood.",
         _NECK,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -124,8 +125,18 @@ def _check_out_dir(out_dir: Path, force: bool) -> None:
         ) from exc
 
 
+def _usual_permissions(folder: Path) -> None:
+    """Temporary files are private (0600); finished results get the user's usual mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in folder.iterdir():
+        path.chmod(0o666 & ~umask)
+
+
 def _publish(staging: Path, out_dir: Path) -> None:
     """Move the finished staging folder into place, replacing an old result only now."""
+    _usual_permissions(staging)
     if out_dir.exists():
         trash = out_dir.with_name(f".{out_dir.name}.old-{time.time_ns()}")
         out_dir.replace(trash)
