@@ -49,7 +49,7 @@ def test_overrides_are_applied_and_the_rest_kept(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(
         "[thresholds.forward_head]\n"
-        "moderate = 22\n"  # an integer is accepted for a float
+        "moderate = 30\n"  # an integer is accepted for a float
         "min_confidence = 0.5\n"
         "[thresholds.shallow_depth]\n"
         "mild = 0.0\n"
@@ -63,7 +63,12 @@ def test_overrides_are_applied_and_the_rest_kept(tmp_path: Path) -> None:
     )
     config = load_config(path)
     head = next(f for f in config.faults if f.id == "forward_head")
-    assert (head.cutoffs.mild, head.cutoffs.moderate, head.cutoffs.severe) == (15.0, 22.0, 35.0)
+    default = FAULT_BY_ID["forward_head"].cutoffs
+    assert (head.cutoffs.mild, head.cutoffs.moderate, head.cutoffs.severe) == (
+        default.mild,
+        30.0,
+        default.severe,
+    )
     assert isinstance(head.cutoffs.moderate, float)
     assert head.min_confidence == 0.5
     depth = next(f for f in config.faults if f.id == "shallow_depth")
@@ -80,7 +85,7 @@ def test_overrides_are_applied_and_the_rest_kept(tmp_path: Path) -> None:
     assert config.as_dict() == {
         "source": str(path),
         "overrides": {
-            "thresholds.forward_head": {"moderate": 22.0, "min_confidence": 0.5},
+            "thresholds.forward_head": {"moderate": 30.0, "min_confidence": 0.5},
             "thresholds.shallow_depth": {"mild": 0.0},
             "signal": {"lowpass_cutoff_hz": 5.0},
             "coaching": {"min_duration_s": 0.15},
@@ -156,7 +161,7 @@ def test_a_value_where_a_section_belongs_is_an_error(text: str, named: str) -> N
         # cut-offs that do not rise, alone or with the defaults they are merged with
         ("[thresholds.forward_head]\nmild = 30\nmoderate = 20\nsevere = 40\n", "must rise"),
         ("[thresholds.forward_head]\nmoderate = 50\n", "moderate 50.0"),
-        ("[thresholds.forward_head]\nmild = 25\n", "mild 25.0"),
+        ("[thresholds.forward_head]\nmild = 40\n", "mild 40.0"),
         ("[thresholds.forward_head]\nmild = '15'\n", "'15' (text)"),
         ("[thresholds.forward_head]\nmild = true\n", "true (true/false)"),
         ("[thresholds.forward_head]\nmild = nan\n", "nan"),
