@@ -17,6 +17,7 @@ from posturecheck.defaults import DEFAULTS, Defaults
 from posturecheck.exercise import ExerciseGuess, exercise_call
 from posturecheck.faults import FAULTS, FaultSpec
 from posturecheck.feet import plant_feet
+from posturecheck.landmarks import Landmark as L  # noqa: N817
 from posturecheck.metrics import MetricSeries, compute_metrics
 from posturecheck.person import PersonChoice, choose_lifter
 from posturecheck.report import ExerciseChoice
@@ -44,6 +45,7 @@ class Analysis:
         exercise: squat / deadlift / unknown, with its confidence and source.
         reps: the reps found (empty when none).
         judgement: findings, what could not be judged, and the baselines used.
+        warnings: problems with how the video was filmed, in words a lifter can act on.
     """
 
     raw: PoseSequence
@@ -55,6 +57,7 @@ class Analysis:
     exercise: ExerciseGuess
     reps: tuple[Rep, ...]
     judgement: Judgement
+    warnings: tuple[str, ...] = ()
 
     def rep_view(self, rep: Rep) -> str:
         return view_of_rep(self.view, rep)
@@ -81,6 +84,7 @@ def analyse_sequence(
         max_gap_s=settings.signal.max_gap_s,
         cutoff_hz=settings.signal.lowpass_cutoff_hz,
     )
+    warnings = framing_warnings(lifter)
     clean = plant_feet(clean, settings.feet)
     metrics = compute_metrics(clean, settings=settings)
     view = classify_view(clean, settings=settings.view)
@@ -98,8 +102,47 @@ def analyse_sequence(
         frame_index=clean.source_frame_index,
         faults=faults,
         settings=settings.coaching,
+        hint=warnings[0] if warnings else None,
     )
-    return Analysis(raw, lifter, clean, metrics, person, view, guess, reps, judgement)
+    return Analysis(raw, lifter, clean, metrics, person, view, guess, reps, judgement, warnings)
+
+
+#: Body parts checked for being in the picture, and what to tell the lifter when they are not.
+_FRAMING = (
+    (
+        (L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_KNEE, L.RIGHT_KNEE),
+        "the lifter's legs are out of the frame in most of the video: film the whole body, "
+        "head to feet, with the camera further back",
+    ),
+    (
+        (L.LEFT_EAR, L.RIGHT_EAR, L.NOSE),
+        "the lifter's head is out of the frame in most of the video: film the whole body, "
+        "with the camera further back or lower",
+    ),
+)
+#: A part counts as out of the picture when outside it by more than this share of its size.
+_FRAME_MARGIN = 0.02
+
+
+def framing_warnings(seq: PoseSequence, share: float = 0.5) -> tuple[str, ...]:
+    """What the camera missed: body parts outside the picture in more than ``share`` of the
+    frames with a pose (the model then invents them: nothing measured there is real)."""
+    posed = seq.has_pose
+    if not posed.any():
+        return ()
+    mx, my = _FRAME_MARGIN * seq.width, _FRAME_MARGIN * seq.height
+    out = []
+    for points, message in _FRAMING:
+        xy = seq.image_px[posed][:, list(points), :2]
+        outside = (
+            (xy[..., 0] < -mx)
+            | (xy[..., 0] > seq.width + mx)
+            | (xy[..., 1] < -my)
+            | (xy[..., 1] > seq.height + my)
+        ).all(axis=1)
+        if outside.mean() > share:
+            out.append(message)
+    return tuple(out)
 
 
 def _summary(values: np.ndarray, bottom: int) -> dict[str, float | None]:

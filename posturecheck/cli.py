@@ -140,6 +140,8 @@ def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> in
     finally:
         if bar is not None:
             bar.finish()
+    for warning in result.report.get("warnings", []):
+        stderr.write(f"posturecheck: warning: {warning}\n")
     if not args.quiet:
         rep = result.report
         stdout.write(

@@ -176,7 +176,8 @@ def analyse(
         sequence = _extract_and_render(info, annotated, model_path, options, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
-            what = "photo" if info.is_image else f"{len(sequence)} frames"
+            n = len(sequence)
+            what = "photo" if info.is_image else ("frame" if n == 1 else f"{n} frames")
             raise NoPoseError(
                 f"{video}: no person found in the {what}. Film the whole body, side-on, in "
                 "good light, with the lifter filling at least a third of the frame height."
@@ -205,6 +206,7 @@ def analyse(
             thresholds=thresholds_report(config.faults),
             config=config.as_dict(),
             person=result.person.as_dict(),
+            warnings=list(result.warnings),
             model={"variant": options.model_variant, "path": str(model_path)},
             processing={
                 "seconds": round(total, 3),

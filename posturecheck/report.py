@@ -43,6 +43,7 @@ class ReportInputs:
     thresholds: dict[str, Any] = field(default_factory=dict)
     person: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     model: dict[str, Any] = field(default_factory=dict)
     processing: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -77,6 +78,7 @@ def build_report(inputs: ReportInputs) -> dict[str, Any]:
         "exercise": inputs.exercise,
         "view": inputs.view,
         "person": inputs.person,
+        "warnings": inputs.warnings,
         "reps": inputs.reps,
         "findings": inputs.findings,
         "not_assessable": inputs.not_assessable,

@@ -294,12 +294,15 @@ def judge(
     frame_index: np.ndarray | None = None,
     faults: Sequence[FaultSpec] = FAULTS,
     settings: CoachingDefaults = DEFAULTS.coaching,
+    hint: str | None = None,
 ) -> Judgement:
     """Judge every fault on every rep; say what cannot be judged and why.
 
     ``view`` is the clip's view; ``rep_views`` (rep index → view) overrides it per rep for
-    edited clips that change camera.
+    edited clips that change camera. ``hint`` (e.g. "the legs are out of the frame") is
+    added to the reasons when nothing could be judged at all.
     """
+    extra = f"; {hint}" if hint else ""
     findings: list[Finding] = []
     unjudged: list[NotAssessable] = []
     frames = frame_index if frame_index is not None else np.arange(len(metrics))
@@ -307,7 +310,7 @@ def judge(
     if exercise not in ("squat", "deadlift"):
         reason = (
             "the exercise was not recognised as a squat or a deadlift; choose it with "
-            "--exercise (or in the app) and analyse again"
+            f"--exercise (or in the app) and analyse again{extra}"
         )
         return Judgement((), tuple(NotAssessable(f.id, reason) for f in faults), {})
     relevant = [f for f in faults if exercise in f.exercises]
@@ -320,7 +323,9 @@ def judge(
             unjudged.append(NotAssessable(fault.id, _view_reason(fault, _one_view(seen))))
             continue
         if not reps:
-            unjudged.append(NotAssessable(fault.id, "no complete rep was found in the video"))
+            unjudged.append(
+                NotAssessable(fault.id, f"no complete rep was found in the video{extra}")
+            )
             continue
         base = bases.get(fault.metric, 0.0) if fault.baseline == "standing" else 0.0
         if not np.isfinite(base):
