@@ -150,14 +150,14 @@ def test_review_shows_findings_by_rep_and_jumps_to_flags(data_dir: Path, tmp_pat
     fault = FAULT_BY_ID["forward_head"]
     fix = FIX_BY_ID[fault.fix]
     reps = [
-        {"index": 0, "start_s": 0.0, "bottom_s": 0.3, "end_s": 0.5, "depth_deg": 95.0},
-        {"index": 1, "start_s": 0.5, "bottom_s": 0.8, "end_s": 1.1, "depth_deg": 99.0},
+        {"index": 1, "start_s": 0.0, "bottom_s": 0.3, "end_s": 0.5, "depth_deg": 95.0},
+        {"index": 2, "start_s": 0.5, "bottom_s": 0.8, "end_s": 1.1, "depth_deg": 99.0},
     ]
     findings = [
         {
             "fault": fault.id,
             "severity": "severe",
-            "rep": 1,
+            "rep": 2,
             "start_s": 0.7,
             "end_s": 0.9,
             "worst_s": 0.84,
@@ -167,7 +167,7 @@ def test_review_shows_findings_by_rep_and_jumps_to_flags(data_dir: Path, tmp_pat
             "fix": fix.id,
             "cue": fault.cue,
         },
-        {"fault": "future_fault", "severity": "mild", "rep": 0, "worst_s": 0.2, "fix": "x_y"},
+        {"fault": "future_fault", "severity": "mild", "rep": 1, "worst_s": 0.2, "fix": "x_y"},
     ]
     not_assessable = [{"fault": "knee_valgus", "reason": "needs a front view"}]
     folder = _results(

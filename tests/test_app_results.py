@@ -92,12 +92,12 @@ def test_frame_info(tmp_path: Path) -> None:
 
 def test_findings_grouped_by_rep_with_flags(tmp_path: Path) -> None:
     reps = [
-        {"index": 0, "start_s": 0.0, "bottom_s": 0.3, "end_s": 0.5},
-        {"index": 1, "start_s": 0.5, "bottom_s": 0.8, "end_s": 1.1},
+        {"index": 1, "start_s": 0.0, "bottom_s": 0.3, "end_s": 0.5},
+        {"index": 2, "start_s": 0.5, "bottom_s": 0.8, "end_s": 1.1},
     ]
     findings = [
-        {"fault": "knee_valgus", "severity": "mild", "rep": 1, "worst_s": 0.8, "fix": "f1"},
-        {"fault": "butt_wink", "severity": "severe", "rep": 1, "worst_s": 0.84, "fix": "f2"},
+        {"fault": "knee_valgus", "severity": "mild", "rep": 2, "worst_s": 0.8, "fix": "f1"},
+        {"fault": "butt_wink", "severity": "severe", "rep": 2, "worst_s": 0.84, "fix": "f2"},
         {"fault": "bar_drift", "severity": "moderate", "rep": None, "worst_s": 0.2, "fix": "f3"},
     ]
     not_assessable = [{"fault": "knee_valgus", "reason": "needs a front view"}]

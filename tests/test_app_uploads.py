@@ -251,13 +251,13 @@ def test_session_from_report_before_reps_exist() -> None:
 
 def test_session_from_report_with_reps_and_findings() -> None:
     reps = [
-        {"index": 0, "start_s": 0.0, "bottom_s": 1.0, "end_s": 2.0, "depth_deg": 100.0},
-        {"index": 1, "start_s": 2.0, "bottom_s": 3.0, "end_s": 4.0, "depth_deg": 110.0},
+        {"index": 1, "start_s": 0.0, "bottom_s": 1.0, "end_s": 2.0, "depth_deg": 100.0},
+        {"index": 2, "start_s": 2.0, "bottom_s": 3.0, "end_s": 4.0, "depth_deg": 110.0},
     ]
     findings = [
-        {"fault": "knee_valgus", "severity": "mild", "rep": 0},
-        {"fault": "knee_valgus", "severity": "severe", "rep": 1},
-        {"fault": "butt_wink", "severity": "moderate", "rep": 1},
+        {"fault": "knee_valgus", "severity": "mild", "rep": 1},
+        {"fault": "knee_valgus", "severity": "severe", "rep": 2},
+        {"fault": "butt_wink", "severity": "moderate", "rep": 2},
     ]
     ran = {"stages": ["pose", "reps", "findings"]}
     s = session_from_report(

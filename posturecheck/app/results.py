@@ -115,8 +115,9 @@ class Download:
 
 
 def _rep_number(rep: dict[str, Any]) -> int:
+    """Reps are numbered from 1 in report.json, as a lifter counts them."""
     index = rep.get("index")
-    return int(index) + 1 if isinstance(index, int) else 0
+    return int(index) if isinstance(index, int) else 0
 
 
 def _nice(name: str) -> str:
@@ -282,7 +283,7 @@ class LoadedResult:
             if math.isnan(t):
                 continue
             rep = finding.get("rep")
-            where = f"rep {rep + 1}" if isinstance(rep, int) else "set"
+            where = f"rep {rep}" if isinstance(rep, int) else "set"
             label = f"{fault_title(str(finding.get('fault', 'flag')))} ({where}, {t:.2f} s)"
             flags.append(Flag(label, t, self.frame_at(t), str(finding.get("severity", ""))))
         return sorted(flags, key=lambda f: f.time_s)

@@ -79,7 +79,7 @@ def test_upload_play_step_and_history(page: Any, server: Any, realdata: Path, sh
     video.evaluate("v => v.pause()")
     assert "deadlift_side_jeffchen_good.mp4 · Jeff" in page.locator("body").inner_text()
     body = page.locator("body").inner_text()
-    assert "not analysed yet" not in body and "Rep 1" in body
+    assert "Reps and findings: not analysed yet" not in body and "Rep 1" in body
     shoot(page, "03-review")
 
     # Step the frame stepper: the button, then the slider by keyboard.
@@ -159,12 +159,12 @@ def test_step_to_a_flagged_frame(page: Any, server: Any, shoot: Any) -> None:
 
     fault = FAULT_BY_ID["forward_head"]
     extra = {
-        "reps": [{"index": 0, "start_s": 0.0, "bottom_s": 0.5, "end_s": 1.1}],
+        "reps": [{"index": 1, "start_s": 0.0, "bottom_s": 0.5, "end_s": 1.1}],
         "findings": [
             {
                 "fault": fault.id,
                 "severity": "moderate",
-                "rep": 0,
+                "rep": 1,
                 "start_s": 0.6,
                 "end_s": 0.9,
                 "worst_s": 0.84,
@@ -176,6 +176,7 @@ def test_step_to_a_flagged_frame(page: Any, server: Any, shoot: Any) -> None:
             }
         ],
         "not_assessable": [{"fault": "knee_valgus", "reason": "needs a front view"}],
+        "stages": ["pose", "reps", "findings"],
     }
     folder = _results(server.data_dir / "results" / "synthetic-findings", extra)
     with History(server.data_dir / "history.sqlite3") as history:
