@@ -315,7 +315,8 @@ def _mark_faults(
     if info.is_image:
         write_image(annotated, draw_frame(_still(info), sequence.frame(0), 0, 0.0, marks.get(0)))
         return 1
-    frames = read_frames(info.path, info)  # one decoder, shared by the groups in order
+    # One decoder, a few frames ahead on its own thread, shared by the groups in order.
+    frames = prefetch(read_frames(info.path, info), depth=4, name="mark-decode")
     n = len(sequence)
 
     def group(g: int) -> Callable[[], Iterator[RGBImage]]:
