@@ -5,7 +5,8 @@ A thin entry point: page setup, logging and navigation. The page scripts live in
 own :func:`posturecheck.pipeline.analyse`.
 
 Environment: ``POSTURECHECK_DATA_DIR`` (results; default ``~/.local/share/posturecheck``),
-``POSTURECHECK_HISTORY`` (the SQLite file), ``POSTURECHECK_MAX_UPLOAD_MB`` (default 500).
+``POSTURECHECK_HISTORY`` (the SQLite file), ``POSTURECHECK_MAX_UPLOAD_MB`` (default 500),
+``POSTURECHECK_ICE_SERVERS`` (WebRTC ICE servers for the Live page, JSON; default none).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import streamlit as st
 
 from posturecheck.app import state
+from posturecheck.app.live_page import LIVE_PAGE
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -25,6 +27,7 @@ state.sweep_once()
 navigation = st.navigation(
     [
         st.Page(state.UPLOAD_PAGE, title="Analyse", icon=":material/upload:", default=True),
+        st.Page(LIVE_PAGE, title="Live", icon=":material/videocam:"),
         st.Page(state.REVIEW_PAGE, title="Review", icon=":material/play_circle:"),
         st.Page(state.HISTORY_PAGE, title="History", icon=":material/history:"),
     ]

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from posturecheck.app import state
+from posturecheck.app.charts import chart_spec, history_chart
 from posturecheck.app.text import NOT_ANALYSED, escape_markdown, fmt_pct, humanise
 from posturecheck.app.uploads import delete_session
 from posturecheck.errors import PostureCheckError
@@ -86,6 +87,16 @@ def _card(session: Session) -> None:
             )
 
 
+def _progress(sessions: list[Session], lifter: str) -> None:
+    """Key numbers and fault counts per session, oldest to newest."""
+    spec = chart_spec(history_chart(sessions)) if len(sessions) > 1 else None
+    if spec is None:
+        return
+    who = "all lifters" if lifter == _ALL else lifter
+    st.subheader(f"Progress: {escape_markdown(who)}")
+    st.vega_lite_chart(spec, width="stretch")
+
+
 def render() -> None:
     """The page body."""
     st.title("History")
@@ -106,5 +117,6 @@ def render() -> None:
         return
     st.caption(f"{len(sessions)} session(s), newest first.")
     st.dataframe([_row(s) for s in sessions], hide_index=True, width="stretch")
+    _progress(sessions, choice)
     for session in sessions:
         _card(session)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from posturecheck.app import state
+from posturecheck.app.charts import angles_chart, chart_spec, rep_table
 from posturecheck.app.results import LoadedResult, coaching_for, fault_title
 from posturecheck.app.text import (
     NOT_ANALYSED,
@@ -221,8 +223,32 @@ def _findings(result: LoadedResult) -> None:
                 _finding(finding, result, key=f"finding-{g}-{f}")
     if result.reps:
         st.subheader("Reps")
-        st.dataframe(result.reps, hide_index=True)
+        st.dataframe(rep_table(result.report), hide_index=True, width="stretch")
     st.caption(escape_markdown(DISCLAIMER))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _angles_spec(out_dir: str, stamp: float) -> dict[str, Any] | None:
+    result = state.load_result(Path(out_dir))
+    return chart_spec(angles_chart(result.metrics or [], result.report))
+
+
+def _chart(result: LoadedResult) -> None:
+    """Key angles over time, reps and flagged spans shaded (from metrics.csv); the chart is
+    built once per results folder, not on every frame step."""
+    try:
+        stamp = (result.out_dir / "report.json").stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    spec = _angles_spec(str(result.out_dir), stamp)
+    if spec is None:
+        return
+    st.subheader("Key angles over time")
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(
+        "Grey: reps (dashed line at the bottom). Coloured: flagged spans by severity. "
+        "Scroll to zoom, drag to pan; hover for values."
+    )
 
 
 def _not_assessable(result: LoadedResult) -> None:
@@ -302,5 +328,6 @@ def render() -> None:
     with frame_col:
         _stepper(result)
     _findings(result)
+    _chart(result)
     _not_assessable(result)
     _downloads(result)
