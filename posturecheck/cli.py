@@ -152,6 +152,15 @@ def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> in
         )
         for name, path in result.files.items():
             stdout.write(f"  {name:10s} {path}\n")
+        exercise, view = rep["exercise"]["name"], rep["view"]["name"]
+        stdout.write(f"{exercise}, filmed from the {view}; {len(rep['reps'])} rep(s)\n")
+        for f in rep["findings"]:
+            stdout.write(
+                f"  rep {f['rep']}: {f['fault'].replace('_', ' ')} ({f['severity']}) at "
+                f"{f['worst_s']:.2f} s — cue: {f['cue']}\n"
+            )
+        if rep["not_assessable"]:
+            stdout.write(f"  not judged: {len(rep['not_assessable'])} fault(s); see report.html\n")
     return EXIT_OK
 
 
