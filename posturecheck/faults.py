@@ -23,8 +23,11 @@ Exercise = Literal["squat", "deadlift"]
 #: Parts of a rep a rule looks at.
 #: squat: descent, bottom (around the deepest frame), ascent, rep (all of it);
 #: deadlift: setup (the frames before the bar leaves the floor, and lift-off itself),
-#: pull_early (first half of the pull), pull (lift-off to lockout), lockout (around the end).
-Phase = Literal["descent", "bottom", "ascent", "rep", "setup", "pull_early", "pull", "lockout"]
+#: liftoff (the end of the set-up through the first half of the pull), pull_early (first half
+#: of the pull), pull (lift-off to lockout), lockout (around the end).
+Phase = Literal[
+    "descent", "bottom", "ascent", "rep", "setup", "liftoff", "pull_early", "pull", "lockout"
+]
 #: Which way the metric goes when the fault gets worse: ``up``, ``down`` or ``either``.
 Direction = Literal["up", "down", "either"]
 #: What the metric is compared with: nothing (its raw value), the lifter's own standing
@@ -33,8 +36,10 @@ Baseline = Literal["none", "standing", "phase_start"]
 #: ``peak``: the worst value held for the minimum duration is judged (something happened);
 #: ``best``: the best value reached in the phase is judged (a goal never reached, e.g. depth);
 #: ``typical``: the median over the frames where the metric could be measured (a shape held
-#: through the rep, measured only in some frames, e.g. the back outline while bent over).
-Measure = Literal["peak", "best", "typical"]
+#: through the rep, measured only in some frames, e.g. the back outline while bent over);
+#: ``rise``: how far the metric climbs above its own lowest value so far in the phase, held
+#: for the minimum duration (e.g. the trunk tipping further forward once the pull starts).
+Measure = Literal["peak", "best", "typical", "rise"]
 
 SIDE_VIEW = frozenset({"side"})
 FRONT_VIEW = frozenset({"front", "back"})
@@ -144,11 +149,11 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "hips_rise_first", "Hips rise first", Area.HIPS, frozenset({"deadlift"}), SIDE_VIEW,
-        "trunk_lean_deg", "pull_early", "phase_start", "up", Severity(6.0, 10.0, 15.0),
+        "trunk_lean_deg", "liftoff", "none", "up", Severity(8.0, 12.0, 16.0),
         "hip_hinge_strength", "Chest and hips together",
         "Off the floor the hips shoot up while the chest stays down: the trunk tips further "
-        "forward instead of rising.",
-        _TRUNK + _THIGHS,
+        "forward (degrees past its flattest so far) instead of rising with the hips.",
+        _TRUNK + _THIGHS, "rise",
     ),
     FaultSpec(
         "squatting_deadlift", "Squatting the deadlift", Area.HIPS, frozenset({"deadlift"}),

@@ -116,6 +116,13 @@ def phase_rows(
         if rep.end is None:
             return None
         lo, hi = rep.bottom, rep.end
+    elif phase == "liftoff":
+        if rep.end is None:
+            return None
+        lo = rep.bottom - _frames(settings.setup_window_s, dt)
+        if rep.start is not None:
+            lo = max(lo, rep.start)
+        hi = rep.bottom + max(2, (rep.end - rep.bottom) // 2)
     elif phase == "pull_early":
         if rep.end is None:
             return None
@@ -232,6 +239,8 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
     if fault.baseline == "phase_start":
         base = float(values[valid][0])
     y = _measure(fault, values, base)
+    if fault.measure == "rise":  # above its own lowest value so far in the phase
+        y = y - np.fmin.accumulate(np.where(np.isfinite(y), y, np.inf))
     if fault.measure == "best":
         score = float(np.nanmin(y))
         worst = int(np.nanargmin(y))

@@ -87,6 +87,7 @@ PHASE_ROWS = {
     "ascent": (60, 90),
     "pull": (60, 90),
     "pull_early": (60, 75),
+    "liftoff": (51, 75),
     "setup": (51, 60),
     "lockout": (84, 102),
 }
@@ -98,6 +99,7 @@ PLATEAU = {
     "ascent": (70, 77),
     "pull": (70, 77),
     "pull_early": (65, 71),
+    "liftoff": (63, 69),
     "setup": (53, 58),
     "lockout": (88, 95),
 }
@@ -109,6 +111,7 @@ OUTSIDE = {
     "ascent": (40, 47),
     "pull": (40, 47),
     "pull_early": (80, 87),
+    "liftoff": (80, 87),
     "setup": (38, 45),
     "lockout": (66, 73),
 }
@@ -217,8 +220,8 @@ def off_measure(fault: FaultSpec) -> float:
     c = fault.cutoffs
     if fault.measure == "best":
         return c.severe + (c.severe - c.mild)
-    if fault.baseline == "phase_start":
-        assert c.mild > 0, "a change from the phase start of 0 must be clean"
+    if fault.baseline == "phase_start" or fault.measure == "rise":
+        assert c.mild > 0, "a change of 0 (from the phase start, or its lowest) must be clean"
         return 0.0
     return c.mild - 2.0 * (c.moderate - c.mild)
 
@@ -411,7 +414,7 @@ def test_clean_rep_raises_nothing(fault: FaultSpec) -> None:
 @pytest.mark.parametrize("fault", FAULTS, ids=ids(FAULTS))
 def test_fault_outside_its_phase_is_ignored(fault: FaultSpec) -> None:
     y = clean_measure(fault)
-    if fault.measure == "peak":  # a severe value outside the phase raises nothing
+    if fault.measure in ("peak", "rise"):  # a severe value outside the phase raises nothing
         y[shifted(OUTSIDE[fault.phase], 0)] = severe_plus(fault)
         assert found(run(fault, fault_series(fault, y)), fault.id) == []
     else:  # the goal reached outside the phase does not count: still moderate
@@ -461,7 +464,7 @@ def test_standing_baseline_is_the_lifters_own() -> None:
 def test_phase_start_baseline_is_the_first_frame_of_the_phase() -> None:
     """hips_rise_first: a trunk angle that only *stays* steep off the floor is no fault."""
     fault = FAULT_BY_ID["hips_rise_first"]
-    assert fault.baseline == "phase_start"
+    assert fault.measure == "rise"
     lo, hi = PHASE_ROWS[fault.phase]
     y = clean_measure(fault)
     y[lo : hi + 1] = 30.0  # steep from lift-off on, but never steeper than at lift-off
@@ -517,8 +520,8 @@ def _seen_only(y: FloatArray, fault: FaultSpec, rep: int, visible: int) -> None:
     seen = slice(lo + 1, lo + 1 + visible)
     c = fault.cutoffs
     y[seen] = (c.moderate + c.severe) / 2 if fault.measure == "best" else severe_plus(fault)
-    if fault.baseline == "phase_start":
-        y[lo + 1] = 0.0  # the first row seen is the baseline
+    if fault.baseline == "phase_start" or fault.measure == "rise":
+        y[lo + 1] = 0.0  # the first row seen is the baseline (or the lowest so far)
 
 
 @pytest.mark.parametrize("fault", TYPICAL, ids=ids(TYPICAL))

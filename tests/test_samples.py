@@ -154,11 +154,6 @@ def test_clean_clip_has_no_moderate_or_severe_finding(clip: Runner, name: str) -
     assert not serious, f"{name}: {sorted(serious, key=str)}"
 
 
-_HIPS_REASON = (
-    "rule measures {v} deg (mild cut-off +6; {t} on ground-truth pixels too): the bar stays "
-    "on the floor while the hips rise, so the detected lift-off (rep bottom) comes after the "
-    "extra lean and pull_early's phase-start baseline already includes it"
-)
 _BACK_REASON = (
     "back_sag typical {v} (mild cut-off 0.075): the rendered rounding bulges the mask's back "
     "outline more than the clean rendered deadlift's (0.029, 0.024) but less than the real "
@@ -166,8 +161,6 @@ _BACK_REASON = (
 )
 # fmt: off
 _FAULT_XFAIL: dict[tuple[str, str, int], str] = {
-    ("side_deadlift_hips_rounded", "hips_rise_first", 1): _HIPS_REASON.format(v=-3.6, t=-4.0),
-    ("side_deadlift_hips_rounded", "hips_rise_first", 2): _HIPS_REASON.format(v=-4.8, t=-4.1),
     ("side_deadlift_hips_rounded", "rounded_back", 1): _BACK_REASON.format(v=0.045),
     ("side_deadlift_hips_rounded", "rounded_back", 2): _BACK_REASON.format(v=0.043),
 }
