@@ -127,12 +127,14 @@ def _live_then_review(page: Any, server: Any, shoot: Any) -> None:
     video.evaluate(
         "v => new Promise((ok, fail) => {"
         "  const t = setTimeout(() => fail(new Error('no video frames')), 30000);"
-        "  const check = () => (v.videoWidth > 0 && v.currentTime > 0.2)"
+        "  const check = () => (v.videoWidth >= 160 && v.currentTime > 0.2)"
         "    ? (clearTimeout(t), ok()) : setTimeout(check, 100);"
         "  check();"
         "})"
     )
-    assert video.evaluate("v => v.videoWidth") == 640
+    # WebRTC may scale the stream down on a busy machine: check the shape, not the exact size.
+    width, height = video.evaluate("v => [v.videoWidth, v.videoHeight]")
+    assert 160 <= width <= 640 and abs(width / height - 4 / 3) < 0.05, (width, height)
     before = video.evaluate("v => v.currentTime")
     page.wait_for_timeout(1000)
     assert video.evaluate("v => v.currentTime") > before + 0.5
