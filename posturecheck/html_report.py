@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posturecheck.atomic import atomic_open
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.faults import FAULT_BY_ID
 from posturecheck.fixes import DISCLAIMER, FIX_BY_ID
@@ -113,14 +112,8 @@ def write_html_report(
     """
     text = render_html(report, key_frames or {})
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 # --- rendering ------------------------------------------------------------------------------

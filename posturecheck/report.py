@@ -6,13 +6,12 @@ Parts that no stage has computed yet hold "unknown" or empty lists, never invent
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from posturecheck import __version__
+from posturecheck.atomic import atomic_open
 from posturecheck.sequence import PoseSequence
 from posturecheck.video import VideoInfo
 
@@ -153,12 +152,6 @@ def validate_report(report: dict[str, Any]) -> list[str]:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON atomically: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, allow_nan=False)
-            fh.write("\n")
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, allow_nan=False)
+        fh.write("\n")

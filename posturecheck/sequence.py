@@ -8,8 +8,6 @@ reps and findings can be recomputed without the model.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from posturecheck.atomic import atomic_open
 from posturecheck.errors import InputError
 from posturecheck.landmarks import NUM_LANDMARKS, Landmark
 
@@ -143,24 +142,18 @@ class PoseSequence:
             "landmarks": [lm.name for lm in Landmark],
             **(meta or {}),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            arrays: dict[str, Any] = {
-                "meta": np.array(json.dumps(header)),
-                "time_s": self.time_s,
-                "image_px": self.image_px,
-                "world_m": self.world_m,
-                "visibility": self.visibility,
-                "presence": self.presence,
-                "source_frame_index": self.source_frame_index,
-            }
-            arrays.update({f"extra_{name}": values for name, values in self.extras.items()})
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        arrays: dict[str, Any] = {
+            "meta": np.array(json.dumps(header)),
+            "time_s": self.time_s,
+            "image_px": self.image_px,
+            "world_m": self.world_m,
+            "visibility": self.visibility,
+            "presence": self.presence,
+            "source_frame_index": self.source_frame_index,
+        }
+        arrays.update({f"extra_{name}": values for name, values in self.extras.items()})
+        with atomic_open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> PoseSequence:
