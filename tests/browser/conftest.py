@@ -7,6 +7,7 @@ Screenshots go to the test's ``tmp_path`` and are copied to ``test-artifacts/bro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,18 +106,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian Chromium, headless, fresh profile."""
+@contextlib.contextmanager
+def chromium_context(profile: Path, extra_args: Sequence[str] = ()) -> Iterator[Any]:
+    """Debian Chromium, headless, with a fresh profile and ``extra_args`` (e.g. a fake camera)."""
     if not CHROMIUM.is_file():
         pytest.skip(f"Debian Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
+            args=[*CHROMIUM_ARGS, *extra_args],
             headless=True,
             viewport={"width": 1280, "height": 900},
         )
@@ -124,6 +124,19 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def launch_chromium() -> Callable[..., contextlib.AbstractContextManager[Any]]:
+    """:func:`chromium_context`, for test modules (conftest is not importable by name)."""
+    return chromium_context
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian Chromium, headless, fresh profile."""
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 @pytest.fixture

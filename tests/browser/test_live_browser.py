@@ -23,20 +23,6 @@ from posturecheck.live import webcam_frames
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.model]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 CLIP = "deadlift_side_formfit_1.mp4"
 CLIP_FRAMES = 200  # both pulls (frames 0-48 and 90-186), then the camera loops
 FPS = 24
@@ -59,26 +45,19 @@ def make_y4m(clip: Path, out: Path, frames: int = CLIP_FRAMES) -> Path:
 
 
 @pytest.fixture(scope="module")
-def camera_page(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def camera_page(
+    realdata: Path, tmp_path_factory: pytest.TempPathFactory, launch_chromium: Any
+) -> Iterator[Any]:
     """Chromium whose camera plays the clip, at desktop width."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Debian Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     root = tmp_path_factory.mktemp("live-camera")
     y4m = make_y4m(realdata / "videos" / CLIP, root / "camera.y4m")
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={y4m}"]
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(root / "profile"),
-            executable_path=str(CHROMIUM),
-            args=args,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    ]
+    with launch_chromium(root / "profile", camera) as context:
+        yield context.new_page()
 
 
 def _number(page: Any, pattern: str) -> int:
