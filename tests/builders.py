@@ -140,6 +140,15 @@ def frame_times(
     return t
 
 
+def keyframe_profile(
+    keys: list[tuple[float, float]], n_frames: int, fps: float = 30.0
+) -> FloatArray:
+    """A 0..1 profile (e.g. squat depth) over ``n_frames``, linear between (time s, value)
+    keyframes."""
+    t = frame_times(n_frames, fps)
+    return np.interp(t, [k[0] for k in keys], [k[1] for k in keys])
+
+
 def rep_wave(
     time_s: npt.ArrayLike, *, start_s: float, rep_s: float, count: int = 1, gap_s: float = 0.0
 ) -> FloatArray:

@@ -46,6 +46,7 @@ from builders import (
     expected_side_metrics,
     frame_times,
     front_view,
+    keyframe_profile,
     side_view,
 )
 
@@ -193,8 +194,7 @@ def test_live_angles_match_the_metric_definitions(facing: str) -> None:
 
 
 def profile(keys: list[tuple[float, float]], n: int) -> FloatArray:
-    t = frame_times(n, FPS)
-    return np.interp(t, [k[0] for k in keys], [k[1] for k in keys])
+    return keyframe_profile(keys, n, FPS)
 
 
 def squat(depth: FloatArray, **kw: object) -> PoseSequence:

@@ -13,16 +13,14 @@ import pytest
 from posturecheck.reps import Rep, body_heights, detect_reps, rep_phase
 from posturecheck.sequence import PoseSequence
 
-from builders import Camera, SidePose, frame_times, side_view, with_missing
+from builders import Camera, SidePose, keyframe_profile, side_view, with_missing
 
 FPS = 30.0
 FloatArray = npt.NDArray[np.float64]
 
 
 def profile(keys: list[tuple[float, float]], n: int) -> FloatArray:
-    """0..1 depth over ``n`` frames, linear between (time s, depth) keyframes."""
-    t = frame_times(n, FPS)
-    return np.interp(t, [k[0] for k in keys], [k[1] for k in keys])
+    return keyframe_profile(keys, n, FPS)
 
 
 def squat(depth: FloatArray, **kw: object) -> PoseSequence:
