@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from posturecheck.errors import PostureCheckError
+from posturecheck.lanes import available_cores
 from posturecheck.pipeline import REPORT, AnalysisOptions, analyse
 from posturecheck.video import SUPPORTED_SUFFIXES
 
@@ -73,7 +73,7 @@ def _analyse_one(video: Path, out_dir: Path, options: AnalysisOptions) -> BatchI
 
 
 def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 def run_batch(
@@ -128,7 +128,10 @@ def _run_parallel(
     videos = list(videos)
     if not videos:
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(videos))) as pool:
+    workers = min(jobs, len(videos))
+    if options.lanes is None:  # the cores are shared out between the videos, not each's lanes
+        options = replace(options, lanes=max(1, available_cores() // workers))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         futures: dict[Future[BatchItem], Path] = {
             pool.submit(_analyse_one, v, batch_out_dir(out_root, v), options): v for v in videos
         }

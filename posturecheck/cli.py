@@ -60,6 +60,16 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posturecheck",
@@ -90,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="TOML file overriding thresholds and settings (`posturecheck config` prints one)",
+    )
+    an.add_argument(
+        "--lanes",
+        type=_positive_int,
+        default=None,
+        help="parts of the video posed side by side, one core each (default: one per core, "
+        "at most 4); 1 gives the same landmarks on every machine",
     )
     an.add_argument(
         "--model-variant",
@@ -133,6 +150,7 @@ def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> in
     options = AnalysisOptions(
         exercise=args.exercise,
         model_variant=args.model_variant,
+        lanes=args.lanes,
         config=load_config(args.config),
     )
     try:

@@ -10,13 +10,14 @@ drawing (the frames where a fault is flagged) and copy every other group as it i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import cv2
@@ -25,6 +26,8 @@ import numpy as np
 from posturecheck.video import RGBImage
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Millisecond time base: exact enough for any phone's variable frame timing.
 TIME_BASE = Fraction(1, 1000)
@@ -198,21 +201,49 @@ def replace_gops(
     """
     if not gops:
         return 0
-    tmp = path.with_name(f".{path.name}.splice.mp4")
+    return splice([path], path, gops, gop_frames=gop_frames, preset=preset, crf=crf)
+
+
+def splice(
+    sources: Sequence[Path],
+    dest: Path,
+    gops: Mapping[int, Callable[[], Iterable[RGBImage]]],
+    *,
+    gop_frames: int = GOP_FRAMES,
+    preset: str = "veryfast",
+    crf: int = 23,
+) -> int:
+    """Join ``sources`` (consecutive parts of one video, each written by :class:`H264Writer`
+    with the same settings, every part but the last a whole number of groups of pictures)
+    into ``dest``, re-encoding the groups in ``gops`` (numbered over the whole video) and
+    copying every other packet as it is. ``dest`` is written atomically and may be one of
+    the sources. Returns the number of frames re-encoded.
+    """
+    tmp = dest.with_name(f".{dest.name}.splice.mp4")
     encoded = 0
     try:
-        with (
-            av.open(str(path)) as src,
-            av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}) as dst,
-        ):
-            stream = src.streams.video[0]
+        with contextlib.ExitStack() as stack:
+            srcs = [stack.enter_context(av.open(str(p))) for p in sources]
+            dst = stack.enter_context(
+                av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
+            )
+            stream = srcs[0].streams.video[0]
             out = dst.add_stream_from_template(stream)
-            known = _avcc_parameter_sets(bytes(stream.codec_context.extradata or b""))
+            extradata = bytes(stream.codec_context.extradata or b"")
+            known = _avcc_parameter_sets(extradata)
             width, height = stream.codec_context.width, stream.codec_context.height
-            packets = [p for p in src.demux(stream) if p.size and p.pts is not None]
-            for g in range(0, len(packets), gop_frames):
-                group = packets[g : g + gop_frames]
-                make = gops.get(g // gop_frames)
+            for src, path in zip(srcs, sources, strict=True):
+                if bytes(src.streams.video[0].codec_context.extradata or b"") != extradata:
+                    raise ValueError(f"{path}: encoded with other settings than {sources[0]}")
+            packets = (
+                p
+                for src in srcs
+                for p in src.demux(src.streams.video[0])
+                if p.size and p.pts is not None
+            )
+            # Group by group, so memory does not grow with the video's length.
+            for g, group in enumerate(_batched(packets, gop_frames)):
+                make = gops.get(g)
                 if make is None:
                     for packet in group:
                         packet.stream = out
@@ -231,11 +262,22 @@ def replace_gops(
                     sample.stream = out
                     dst.mux(sample)
                 encoded += len(group)
-        tmp.replace(path)
+        tmp.replace(dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return encoded
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _encode_group(

@@ -55,7 +55,7 @@ def key_frame_images(
 ) -> dict[int, bytes]:
     """JPEG of each finding's worst frame, keyed by the finding's index in ``findings``.
 
-    The source video is decoded once, in order, keeping only the frames needed; each is
+    The source video is decoded once, in order, converting only the frames needed; each is
     drawn with the skeleton of ``sequence`` (the row whose ``source_frame_index`` is the
     finding's ``worst_frame``), that finding's bones in red and its cue. A frame the video
     does not reach is left out (the page then says no picture is available). ``info``: the
@@ -69,7 +69,8 @@ def key_frame_images(
     rows = {int(frame): row for row, frame in enumerate(sequence.source_frame_index.tolist())}
     last = max(wanted)
     out: dict[int, bytes] = {}
-    for frame in read_frames(Path(video_path), info):
+    frames = read_frames(Path(video_path), info, select=wanted.__contains__, stop=last + 1)
+    for frame in frames:
         if frame.index in wanted:
             row = rows.get(frame.index)
             pose = sequence.frame(row) if row is not None else None
@@ -82,8 +83,6 @@ def key_frame_images(
                 )
                 drawn = draw_frame(frame.rgb, pose, frame.index, frame.time_s, marks)
                 out[i] = encode_jpeg(drawn, max_width=max_width, quality=quality)
-        if frame.index >= last:
-            break
     missing = sorted(set(range(len(findings))) - set(out))
     if missing:
         log.warning("%s: no key frame for findings %s (video too short)", video_path, missing)

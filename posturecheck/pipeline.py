@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,9 +24,10 @@ from posturecheck.backline import back_profile
 from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.config import Config
 from posturecheck.draw import Marks, draw_frame
-from posturecheck.encode import GOP_FRAMES, H264Writer, replace_gops, write_image
+from posturecheck.encode import GOP_FRAMES, H264Writer, splice, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.html_report import key_frame_images, write_html_report
+from posturecheck.lanes import WARM_FRAMES, Lane, default_lanes, plan_lanes
 from posturecheck.marks import marks_by_row
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.pose import PoseEstimator
@@ -89,6 +91,9 @@ class AnalysisOptions:
     #: Measure the back's outline from the person mask (rounded back; ~1 ms a frame plus the
     #: mask's share of inference).
     back_contour: bool = True
+    #: Parts of the video posed side by side, each on its own core (``None``: one per core,
+    #: see :mod:`posturecheck.lanes`).
+    lanes: int | None = None
     #: Thresholds and settings (defaults, or a user's TOML file: :func:`load_config`).
     config: Config = field(default_factory=Config.default)
 
@@ -173,7 +178,15 @@ def analyse(
     try:
         started = time.perf_counter()
         annotated = staging / (ANNOTATED_IMAGE if info.is_image else ANNOTATED_VIDEO)
-        sequence = _extract_and_render(info, annotated, model_path, options, progress)
+        lanes = 1 if info.is_image else (options.lanes or default_lanes())
+        plan = plan_lanes(info.frames, lanes, group=GOP_FRAMES, warm=WARM_FRAMES)
+        parts = (
+            [annotated]
+            if len(plan) == 1
+            else [staging / f".part{k}{annotated.suffix}" for k in range(len(plan))]
+        )
+        job = _Job(info, model_path, options)
+        sequence = _extract_and_render(job, plan, parts, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
             n = len(sequence)
@@ -190,9 +203,8 @@ def analyse(
         )
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         findings = result.judgement.findings
-        remarked = _mark_faults(
-            info, annotated, sequence, marks_by_row(findings, sequence.time_s), options.preset
-        )
+        marks = marks_by_row(findings, sequence.time_s)
+        remarked = _finish_video(info, parts, annotated, sequence, marks, preset=options.preset)
         total = time.perf_counter() - started
         inputs = ReportInputs(
             info=replace(info, path=Path(shown)),
@@ -212,6 +224,7 @@ def analyse(
                 "seconds": round(total, 3),
                 "frames_per_s": round(len(sequence) / total, 2) if total > 0 else None,
                 "pose_pass_s": round(elapsed, 3),
+                "lanes": len(plan),
                 "frames_remarked": remarked,
             },
             outputs={
@@ -236,33 +249,89 @@ def analyse(
     return AnalysisResult(out_dir, info, sequence, report, files)
 
 
-def _extract_and_render(
-    info: VideoInfo,
-    annotated: Path,
-    model_path: Path,
-    options: AnalysisOptions,
-    progress: ProgressCallback | None,
-) -> PoseSequence:
-    """One streaming pass with overlapping stages: decode | pose | draw + encode.
+_Row = tuple[float, PoseFrame | None, int, dict[str, float] | None]
 
-    Each stage runs on its own thread with a short bounded queue between them, so memory
-    does not grow with the video and the slowest stage (pose inference) sets the pace.
+#: How often the caller's progress callback is called during the pose pass (seconds).
+_PROGRESS_EVERY_S = 0.1
+
+
+@dataclass(frozen=True)
+class _Job:
+    info: VideoInfo
+    model_path: Path
+    options: AnalysisOptions
+
+
+def _extract_and_render(
+    job: _Job, plan: list[Lane], parts: list[Path], progress: ProgressCallback | None
+) -> PoseSequence:
+    """The pose pass: each lane of ``plan`` decodes, poses, draws and encodes its part of
+    the video (into the matching file of ``parts``) on its own threads, side by side.
+
+    Within a lane, decode | pose | draw + encode overlap on threads with short bounded
+    queues, so memory does not grow with the video and pose inference sets the pace.
+    Progress is reported from the calling thread (Streamlit needs that); the first error in
+    any lane stops them all and is raised here.
     """
-    builder = SequenceBuilder(info.width, info.height)
+    rows: list[list[_Row]] = [[] for _ in plan]
+    errors: list[BaseException] = []
+    cancel = threading.Event()
+
+    def run(k: int) -> None:
+        try:
+            _run_lane(job, plan[k], parts[k], rows[k], cancel)
+        except BaseException as exc:
+            errors.append(exc)
+            cancel.set()
+
+    threads = [
+        threading.Thread(target=run, args=(k,), name=f"lane {k}", daemon=True)
+        for k in range(len(plan))
+    ]
     started = time.perf_counter()
-    render = _Renderer(info, annotated, options.preset)
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(_PROGRESS_EVERY_S)
+                if progress is not None:
+                    done = sum(len(r) for r in rows)
+                    progress(Progress(done, job.info.frames, time.perf_counter() - started))
+    except BaseException:
+        cancel.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+    builder = SequenceBuilder(job.info.width, job.info.height)
+    for lane_rows in rows:
+        for row in lane_rows:
+            builder.append(*row)
+    return builder.build()
+
+
+def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threading.Event) -> None:
+    info, options = job.info, job.options
+    render = _Renderer(info, part, options.preset)
     with contextlib.ExitStack() as stack:
         estimator = stack.enter_context(
             PoseEstimator(
-                model_path,
+                job.model_path,
                 mode="image" if info.is_image else "video",
                 segmentation=options.back_contour,
             )
         )
         stack.callback(render.close)
         renderer = stack.enter_context(BackgroundConsumer(render, depth=4, name="render"))
-        for frame in prefetch(read_frames(info.path, info), depth=4, name="decode"):
+        frames = read_frames(info.path, info, select=lane.feeds, stop=lane.stop)
+        for frame in prefetch(frames, depth=4, name="decode"):
+            if cancel.is_set():
+                return
             people = estimator.detect(frame.rgb, frame.time_s)
+            if frame.index < lane.start:  # warming the tracker up
+                continue
             lifter = people[0] if people else None
             pose = lifter.pose if lifter is not None else None
             extras = (
@@ -270,11 +339,8 @@ def _extract_and_render(
                 if lifter is not None and lifter.mask is not None
                 else None
             )
-            builder.append(frame.time_s, pose, frame.index, extras)
+            rows.append((frame.time_s, pose, frame.index, extras))
             renderer.submit((frame, pose))
-            if progress is not None:
-                progress(Progress(len(builder), info.frames, time.perf_counter() - started))
-    return builder.build()
 
 
 class _Renderer:
@@ -301,31 +367,42 @@ class _Renderer:
             self._writer.close()
 
 
-def _mark_faults(
+def _finish_video(
     info: VideoInfo,
+    parts: list[Path],
     annotated: Path,
     sequence: PoseSequence,
     marks: Mapping[int, Marks],
+    *,
     preset: str,
 ) -> int:
-    """Redraw the frames that show a fault (red bones, cue) and re-encode just their groups
-    of pictures; returns the number of frames re-encoded."""
-    if not marks:
-        return 0
+    """Join the lanes' parts into ``annotated``, redrawing the frames that show a fault (red
+    bones, cue): only their groups of pictures are re-encoded, every other packet is copied.
+    Returns the number of frames re-encoded."""
     if info.is_image:
-        write_image(annotated, draw_frame(_still(info), sequence.frame(0), 0, 0.0, marks.get(0)))
-        return 1
-    # One decoder, a few frames ahead on its own thread, shared by the groups in order.
-    frames = prefetch(read_frames(info.path, info), depth=4, name="mark-decode")
+        if marks:
+            still = _still(info)
+            write_image(annotated, draw_frame(still, sequence.frame(0), 0, 0.0, marks.get(0)))
+        return 1 if marks else 0
+    if parts == [annotated] and not marks:
+        return 0
     n = len(sequence)
+    gops = sorted({row // GOP_FRAMES for row in marks})
+    redrawn = {row for g in gops for row in range(g * GOP_FRAMES, min((g + 1) * GOP_FRAMES, n))}
+    # One decoder, a few frames ahead on its own thread, shared by the groups in order; it
+    # converts only the frames that are redrawn.
+    stop = max(redrawn, default=-1) + 1
+    frames = prefetch(
+        read_frames(info.path, info, select=redrawn.__contains__, stop=stop),
+        depth=4,
+        name="mark-decode",
+    )
 
     def group(g: int) -> Callable[[], Iterator[RGBImage]]:
-        first, last = g * GOP_FRAMES, min((g + 1) * GOP_FRAMES, n) - 1
+        last = min((g + 1) * GOP_FRAMES, n) - 1
 
         def draw() -> Iterator[RGBImage]:
             for frame in frames:
-                if frame.index < first:
-                    continue
                 row = frame.index
                 yield draw_frame(frame.rgb, sequence.frame(row), row, frame.time_s, marks.get(row))
                 if row >= last:
@@ -333,8 +410,12 @@ def _mark_faults(
 
         return draw
 
-    gops = sorted({row // GOP_FRAMES for row in marks})
-    return replace_gops(annotated, {g: group(g) for g in gops}, preset=preset)
+    try:
+        return splice(parts, annotated, {g: group(g) for g in gops}, preset=preset)
+    finally:
+        for part in parts:
+            if part != annotated:
+                part.unlink(missing_ok=True)
 
 
 def _still(info: VideoInfo) -> RGBImage:

@@ -392,8 +392,19 @@ def _read_image(path: Path) -> RGBImage:
 # -- decoding -----------------------------------------------------------------------------
 
 
-def read_frames(path: Path, info: VideoInfo | None = None) -> Iterator[Frame]:
+def read_frames(
+    path: Path,
+    info: VideoInfo | None = None,
+    *,
+    select: Callable[[int], bool] | None = None,
+    stop: int | None = None,
+) -> Iterator[Frame]:
     """Yield upright RGB frames with times from 0 s, strictly increasing.
+
+    ``select``: yield only the frames whose index it accepts; the others are decoded (a
+    frame's index and time depend on every frame before it) but not converted to RGB, which
+    is most of a frame's cost. ``stop``: end before this frame index (the truncation check
+    then does not apply).
 
     Raises :class:`InputError` when decoding fails part-way, stalls, runs past the limits
     (:data:`MAX_DURATION_S`, :data:`MAX_FRAMES`, :data:`MAX_SIDE_PX`), or the file ends well
@@ -402,9 +413,10 @@ def read_frames(path: Path, info: VideoInfo | None = None) -> Iterator[Frame]:
     path = Path(path)
     info = info or probe(path)
     if info.is_image:
-        yield Frame(0, 0.0, _read_image(path))
+        if (select is None or select(0)) and (stop is None or stop > 0):
+            yield Frame(0, 0.0, _read_image(path))
         return
-    yield from _decode_video(path, info)
+    yield from _decode_video(path, info, select, stop)
 
 
 _END = object()
@@ -413,15 +425,22 @@ _END = object()
 class _Decoder(threading.Thread):
     """Decodes on its own thread into a short queue, so the reader can time FFmpeg out."""
 
-    def __init__(self, path: Path, info: VideoInfo) -> None:
+    def __init__(
+        self,
+        path: Path,
+        info: VideoInfo,
+        select: Callable[[int], bool] | None,
+        stop: int | None,
+    ) -> None:
         super().__init__(name=f"decode {path.name}", daemon=True)
         self.path, self.info = path, info
+        self.select, self.stop_at = select, stop
         self.frames: queue.Queue[object] = queue.Queue(maxsize=2)
         self.stop = threading.Event()
 
     def run(self) -> None:
         try:
-            for frame in _decode(self.path, self.info):
+            for frame in _decode(self.path, self.info, self.select, self.stop_at):
                 if not self._put(frame):
                     return
             self._put(_END)
@@ -438,8 +457,13 @@ class _Decoder(threading.Thread):
         return False
 
 
-def _decode_video(path: Path, info: VideoInfo) -> Iterator[Frame]:
-    decoder = _Decoder(path, info)
+def _decode_video(
+    path: Path,
+    info: VideoInfo,
+    select: Callable[[int], bool] | None = None,
+    stop: int | None = None,
+) -> Iterator[Frame]:
+    decoder = _Decoder(path, info, select, stop)
     decoder.start()
     stalled = False
     try:
@@ -461,7 +485,12 @@ def _decode_video(path: Path, info: VideoInfo) -> Iterator[Frame]:
             decoder.join(_JOIN_S)
 
 
-def _decode(path: Path, info: VideoInfo) -> Iterator[Frame]:
+def _decode(
+    path: Path,
+    info: VideoInfo,
+    select: Callable[[int], bool] | None = None,
+    stop: int | None = None,
+) -> Iterator[Frame]:
     """The decoding itself (on the :class:`_Decoder` thread), with every limit checked."""
     fallback_dt = 1.0 / info.fps if info.fps > 0 else 1.0 / 30.0
     first_time: float | None = None
@@ -473,7 +502,7 @@ def _decode(path: Path, info: VideoInfo) -> Iterator[Frame]:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             frames = container.decode(stream)
-            while True:
+            while stop is None or index < stop:
                 started = time.monotonic()
                 frame = next(frames, None)
                 if frame is None:
@@ -496,8 +525,14 @@ def _decode(path: Path, info: VideoInfo) -> Iterator[Frame]:
                         "frames/s), more than posturecheck analyses. Trim it to the lift."
                     )
                 last_time = t
-                rgb = _upright(frame.to_ndarray(format="rgb24"), _rotation(frame))
-                rgb = _fit(path, index, rgb, info)
+                wanted = select is None or select(index)
+                if wanted:
+                    rgb = _fit(
+                        path,
+                        index,
+                        _upright(frame.to_ndarray(format="rgb24"), _rotation(frame)),
+                        info,
+                    )
                 busy_s += time.monotonic() - started
                 if busy_s > DECODE_BUDGET_S + DECODE_S_PER_FRAME * (index + 1):
                     raise InputError(
@@ -505,7 +540,8 @@ def _decode(path: Path, info: VideoInfo) -> Iterator[Frame]:
                         "frames) and was stopped; the file is probably corrupt. Export or "
                         "copy it again from the phone."
                     )
-                yield Frame(index, t, rgb)
+                if wanted:
+                    yield Frame(index, t, rgb)
                 index += 1
     except InputError:
         raise
@@ -518,6 +554,8 @@ def _decode(path: Path, info: VideoInfo) -> Iterator[Frame]:
         ) from exc
     if index == 0:
         raise InputError(f"{path}: the video holds no frames. Record or export the lift again.")
+    if stop is not None and index >= stop:
+        return
     slack = max(TRUNCATION_FRAMES, TRUNCATION_SHARE * info.frames)
     short_of_count = info.frames > 0 and info.frames - index > slack
     short_of_duration = info.duration_s > 0 and info.duration_s - last_time > slack * fallback_dt

@@ -35,6 +35,8 @@ def test_usage_error_exits_2() -> None:
     assert code == 2
     code, _, _ = _run("analyse", "x.mp4", "--exercise", "bench")
     assert code == 2
+    code, _, _ = _run("analyse", "x.mp4", "--lanes", "0")
+    assert code == 2
 
 
 @pytest.mark.parametrize(
@@ -100,9 +102,12 @@ def test_analyse_real_clip_then_refuse_overwrite_then_force(
     assert code == 2 and "--force" in err
     assert (out_dir / "report.json").stat().st_mtime_ns == first, "nothing overwritten"
 
-    code, _, _ = _run("analyse", str(clip), "--out", str(out_dir), "--quiet", "--force")
+    code, _, _ = _run(
+        "analyse", str(clip), "--out", str(out_dir), "--quiet", "--force", "--lanes", "1"
+    )
     assert code == 0
     assert (out_dir / "report.json").stat().st_mtime_ns != first
+    assert json.loads((out_dir / "report.json").read_text())["processing"]["lanes"] == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging left"
 
 

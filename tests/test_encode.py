@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from posturecheck.encode import H264Writer, even_size, replace_gops
+from posturecheck.encode import H264Writer, even_size, replace_gops, splice
 
 
 @pytest.mark.parametrize(("size", "expected"), [((640, 360), (640, 360)), ((621, 351), (622, 352))])
@@ -100,3 +100,31 @@ def test_replace_gops_checks_the_frame_count(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs 10 frames"):
         replace_gops(path, {0: lambda: iter(_frames(4, 200))}, gop_frames=10)
     assert path.read_bytes() == before, "failed splice leaves the video untouched"
+
+
+def test_splice_joins_parts_and_redraws_groups_across_them(tmp_path: Path) -> None:
+    times = [i / 30 + (0.01 if i % 7 == 0 else 0.0) for i in range(70)]
+    frames = _frames(70, 40)
+    parts = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for part, (lo, hi) in zip(parts, [(0, 40), (40, 70)], strict=True):
+        with H264Writer(part, 96, 64, 30.0, gop_frames=20) as writer:
+            for rgb, t in zip(frames[lo:hi], times[lo:hi], strict=True):
+                writer.write(rgb, t)
+    dest = tmp_path / "joined.mp4"
+    redone = splice(parts, dest, {2: lambda: iter(_frames(20, 200))}, gop_frames=20)
+    assert redone == 20
+    with av.open(str(dest)) as container:
+        got = list(container.decode(video=0))
+    np.testing.assert_allclose([f.time for f in got], times, atol=1e-3)
+    levels = [int(f.to_ndarray(format="rgb24")[40:, :, 0].mean()) for f in got]
+    assert all(abs(v - 200) < 8 for v in levels[40:60]), levels[40:60]  # the redrawn group
+    assert all(abs(v - 40) < 8 for v in levels[:40] + levels[60:])  # copied from both parts
+
+
+def test_splice_refuses_parts_encoded_differently(tmp_path: Path) -> None:
+    small, large = tmp_path / "small.mp4", tmp_path / "large.mp4"
+    _write(small, 64, 64, [0.0, 0.04])
+    _write(large, 96, 64, [0.08, 0.12])
+    with pytest.raises(ValueError, match="other settings"):
+        splice([small, large], tmp_path / "joined.mp4", {})
+    assert not (tmp_path / "joined.mp4").exists()

@@ -115,3 +115,56 @@ def test_existing_results_need_force(tmp_path: Path, realdata: Path, model_path:
     assert not (out / "notes.txt").exists()
     annotated = cv2.imread(str(result.files["annotated"]))
     assert annotated.shape[:2] == (result.info.height, result.info.width)
+
+
+def _fault_coloured_pixels(rgb: np.ndarray) -> int:
+    r, g, b = (rgb[..., c].astype(int) for c in range(3))
+    return int(((r > 190) & (g < 90) & (b < 90)).sum())
+
+
+def test_lanes_side_by_side_give_one_video_like_a_single_lane(
+    tmp_path: Path, realdata: Path, model_path: Path
+) -> None:
+    # 142 frames with a flagged rep that spans the boundary between the two lanes.
+    clip = realdata / "videos" / "deadlift_oblique_jeffchen_nico_blocked.mp4"
+    runs = {
+        lanes: analyse(
+            clip,
+            tmp_path / f"lanes{lanes}",
+            options=AnalysisOptions(model_path=model_path, lanes=lanes),
+        )
+        for lanes in (1, 2)
+    }
+    one, two = runs[1], runs[2]
+    assert (one.report["processing"]["lanes"], two.report["processing"]["lanes"]) == (1, 2)
+    assert sorted(p.name for p in two.out_dir.iterdir()) == sorted(
+        p.name for p in one.out_dir.iterdir()
+    )  # the lanes' parts are gone
+
+    # The same frames at the same times, in the joined video and in the landmarks.
+    decoded = {}
+    for lanes, result in runs.items():
+        with av.open(str(result.files["annotated"])) as container:
+            decoded[lanes] = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+            container.seek(0)
+            times = [f.time for f in container.decode(video=0)]
+        np.testing.assert_allclose(times, result.sequence.time_s, atol=2e-3)
+        assert len(decoded[lanes]) == len(result.sequence) == result.report["video"]["frames"]
+    np.testing.assert_array_equal(one.sequence.time_s, two.sequence.time_s)
+
+    # The first lane's frames are posed exactly as in one pass; the second lane's tracker
+    # starts anew, so its landmarks differ within the model's own noise.
+    split = 90
+    a, b = one.sequence.image_px[..., :2], two.sequence.image_px[..., :2]
+    np.testing.assert_array_equal(a[:split], b[:split])
+    assert float(np.nanmedian(np.abs(a[split:] - b[split:]))) < 3.0
+    assert len(one.report["reps"]) == len(two.report["reps"])
+
+    # Flagged frames are redrawn in the joined video, across the join too.
+    findings = [f for f in two.report["findings"] if f["severity"] != "mild"]
+    assert findings and two.report["processing"]["frames_remarked"] > 0
+    times = two.sequence.time_s
+    last = max(int(np.searchsorted(times, f["end_s"] - 1e-3)) for f in findings)
+    assert last >= split  # a flag that runs into the second lane's part
+    for frame in {int(f["worst_frame"]) for f in findings} | {last}:
+        assert _fault_coloured_pixels(decoded[2][frame]) > 200, frame

@@ -143,3 +143,21 @@ def test_audio_only_file_is_refused(tmp_path: Path) -> None:
             out.mux(packet)
     with pytest.raises(InputError, match="no video track"):
         probe(path)
+
+
+def test_select_and_stop_yield_the_same_frames_as_a_full_decode(tmp_path: Path) -> None:
+    times = [0.0, 0.04, 0.05, 0.11, 0.2, 0.21, 0.3, 0.35, 0.4, 0.47]
+    clip = write_clip(tmp_path / "vfr.mp4", pattern_frames(len(times), 96, 64), times_s=times)
+    everything = list(read_frames(clip))
+    some = list(read_frames(clip, select=lambda i: i % 3 == 1, stop=8))
+    assert [f.index for f in some] == [1, 4, 7]
+    for frame in some:
+        whole = everything[frame.index]
+        assert frame.time_s == whole.time_s
+        np.testing.assert_array_equal(frame.rgb, whole.rgb)
+
+
+def test_stopping_early_is_not_mistaken_for_a_truncated_file(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "plain.mp4", pattern_frames(40, 64, 48))
+    assert [f.index for f in read_frames(clip, stop=3)] == [0, 1, 2]
+    assert [f.index for f in read_frames(clip, select=lambda i: i >= 38)] == [38, 39]

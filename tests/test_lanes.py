@@ -1,0 +1,47 @@
+"""Cutting a video into lanes: balanced work, whole groups of pictures, nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from posturecheck.lanes import Lane, available_cores, default_lanes, plan_lanes
+
+GROUP, WARM = 30, 30
+
+
+def _recorded(plan: list[Lane], frames: int) -> list[int]:
+    return [i for lane in plan for i in range(lane.start, lane.stop or frames)]
+
+
+@pytest.mark.parametrize("frames", [0, 1, 59, 89])
+def test_short_or_unknown_videos_get_one_lane(frames: int) -> None:
+    assert plan_lanes(frames, 4, group=GROUP, warm=WARM) == [Lane(0, None, 0)]
+
+
+@pytest.mark.parametrize("frames", [120, 327, 1000, 54_321])
+@pytest.mark.parametrize("lanes", [2, 3, 4])
+def test_every_frame_is_recorded_once_in_order(frames: int, lanes: int) -> None:
+    plan = plan_lanes(frames, lanes, group=GROUP, warm=WARM)
+    assert 2 <= len(plan) <= lanes
+    assert _recorded(plan, frames) == list(range(frames))
+    assert plan[-1].stop is None  # the last lane runs to the real end, whatever the header says
+    for lane in plan:
+        assert lane.start % GROUP == 0  # parts join without re-encoding
+        assert lane.warm == max(0, lane.start - WARM)
+
+
+@pytest.mark.parametrize("frames", [327, 1000, 54_321])
+def test_lanes_share_the_work_evenly(frames: int) -> None:
+    plan = plan_lanes(frames, 2, group=GROUP, warm=WARM)
+    work = [(lane.stop or frames) - lane.warm for lane in plan]
+    assert max(work) - min(work) <= GROUP  # off by at most the rounding to a group
+
+
+def test_feeds_warm_up_frames_but_not_the_next_lane() -> None:
+    lane = Lane(start=180, stop=360, warm=150)
+    assert [lane.feeds(i) for i in (149, 150, 180, 359, 360)] == [False, True, True, True, False]
+    assert Lane(0, None, 0).feeds(10**6)
+
+
+def test_lanes_default_to_the_cores_this_process_may_use() -> None:
+    assert 1 <= default_lanes() <= available_cores()
