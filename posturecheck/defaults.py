@@ -265,6 +265,13 @@ class ExerciseDefaults:
             lengths above the ankles: the bar never reaches the floor) is noted as an RDL.
         sumo_min_stance: ankle gap ÷ hip-joint width (seen face on) from which the stance
             is noted as sumo (about 2 at shoulder width).
+        min_knee_height: a knee less than this high above the ankles (leg lengths) is a
+            tracking failure (legs hidden, e.g. behind the plates; the model then drops the
+            knee onto the ankle): no shin leans that far, about 0.35-0.5 in a deep squat or a
+            deadlift set-up. Cues measured against the knee skip such frames.
+        opening_s: how a clip opens (standing, or low in a deadlift set-up) is the median
+            hip height over its first this many seconds: a cut-in frame from another shot
+            does not count.
     """
 
     wrist_margin_scale: float = 0.15
@@ -275,6 +282,8 @@ class ExerciseDefaults:
     rdl_min_thigh: float = 0.85
     rdl_min_wrist_height: float = 0.3
     sumo_min_stance: float = 3.0
+    min_knee_height: float = 0.15
+    opening_s: float = 0.2
 
     def __post_init__(self) -> None:
         _check_positive(
@@ -283,12 +292,14 @@ class ExerciseDefaults:
             upright_scale=self.upright_scale,
             thigh_scale=self.thigh_scale,
             sumo_min_stance=self.sumo_min_stance,
+            opening_s=self.opening_s,
         )
         _check_unit(
             "ExerciseDefaults",
             upright_split=self.upright_split,
             thigh_split=self.thigh_split,
             rdl_min_thigh=self.rdl_min_thigh,
+            min_knee_height=self.min_knee_height,
         )
 
 

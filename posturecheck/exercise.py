@@ -4,16 +4,29 @@ Every cue is a vertical measure in the lifter's own leg lengths (:func:`posturec
 body_heights`), so it works from the side, the front, obliquely or from behind:
 
 * **hands below the knees** at the bottom (a bar on the floor) means a deadlift; hands at
-  the shoulders, chest, forward or overhead mean a squat. Weighted most.
+  the shoulders, chest, forward or overhead mean a squat. Weighted most. Read over each
+  rep's whole bottom pause, not only its lowest frame: the wrists are often hidden right at
+  the bottom (behind the head and bar of a back squat seen from the side, behind the plates
+  of a deadlift) and the hands do not move on the body during the pause.
 * **trunk tilt**: shoulder height above the hips at the bottom ÷ the same when standing
   (≈ cos of trunk lean). A deadlift set-up is bent far over, a squat stays more upright.
 * **thigh angle**: hip height above the knees at the bottom ÷ standing. A squat's thighs
   reach about parallel, a deadlift's hips stay well above the knees.
-* **opening in the set-up**: a clip starting low whose first rep rises is a deadlift.
+* **opening in the set-up**: a clip starting low whose first rep rises is a deadlift. The
+  opening is the first ``opening_s`` of the clip, so one cut-in frame from another shot
+  cannot hide it.
 
-Each cue gives evidence in [-1, 1] (+ = deadlift); the weighted mean decides, its size is
-the confidence. Variants are noted when cheap: RDL (thighs nearly vertical and the hands
-never near the floor) and sumo (a stance far wider than the hips, from the front).
+A knee that the model places nearly on the ankle (lower than ``min_knee_height``; no shin
+leans that far) is a tracking failure, typically legs hidden behind the plates; the cues
+that measure against the knee (and the RDL note) skip a rep whose bottom pause has one,
+rather than read it as hands "above the knees" or hips "above parallel".
+
+Each cue gives evidence in [-1, 1] (+ = deadlift); the weighted mean decides. The mean is
+taken over every cue that could have been measured (hands, trunk, thighs, and the opening
+when it fired), a cue that could not be counting as 0, so the confidence (0.5 + half the
+mean's size) drops when, say, the hands were never seen. Variants are noted when cheap: RDL
+(thighs nearly vertical and the hands never near the floor) and sumo (a stance far wider
+than the hips, from the front).
 """
 
 from __future__ import annotations
@@ -84,41 +97,63 @@ def exercise_evidence(
 ) -> dict[str, float]:
     """Evidence per cue from the bottoms of ``reps`` (found as squats: lowest hip)."""
     s = settings.exercise
-    rows = [r.bottom for r in reps if r.complete] or [r.bottom for r in reps]
-    if not rows:
+    used = [r for r in reps if r.complete] or reps
+    if not used:
         return {}
-    b = np.asarray(rows)
+    b = np.asarray([r.bottom for r in used])
     out: dict[str, float] = {}
-    seen = np.minimum(h.wrist_conf[b], h.knee_conf[b]) >= 0.5
-    if seen.any():
-        below = float(np.nanmedian(h.knee[b][seen] - h.wrist[b][seen]))
-        if np.isfinite(below):
-            out["hands_below_knees"] = _clip(below / s.wrist_margin_scale)
+    # Knee cues read only reps whose knee stays plausible over the whole bottom pause: a
+    # knee dropped onto the ankle (legs hidden) also spoils the frames around it.
+    pauses = [np.arange(r.bottom_region[0], r.bottom_region[1] + 1) for r in used]
+    with np.errstate(invalid="ignore"):
+        knees_ok = [not bool(np.any(h.knee[p] < s.min_knee_height)) for p in pauses]
+    kept = [p for p, ok in zip(pauses, knees_ok, strict=True) if ok]
+    if kept:
+        pause = np.concatenate(kept)
+        seen = np.minimum(h.wrist_conf[pause], h.knee_conf[pause]) >= 0.5
+        if seen.any():
+            below = float(np.nanmedian(h.knee[pause][seen] - h.wrist[pause][seen]))
+            if np.isfinite(below):
+                out["hands_below_knees"] = _clip(below / s.wrist_margin_scale)
     trunk = _standing(h.shoulder - h.hip)
     tilt = float(np.nanmedian((h.shoulder[b] - h.hip[b]) / trunk))
     if np.isfinite(tilt):
         out["trunk_tilt"] = _clip((s.upright_split - tilt) / s.upright_scale)
-    thigh = _standing(h.hip - h.knee)
-    rise = float(np.nanmedian((h.hip[b] - h.knee[b]) / thigh))
-    if np.isfinite(rise):
-        out["thigh_angle"] = _clip((rise - s.thigh_split) / s.thigh_scale)
-    if _opens_in_setup(h, reps[0]):
+    kb = b[np.asarray(knees_ok)]
+    if kb.size:
+        thigh = _standing(h.hip - h.knee)
+        rise = float(np.nanmedian((h.hip[kb] - h.knee[kb]) / thigh))
+        if np.isfinite(rise):
+            out["thigh_angle"] = _clip((rise - s.thigh_split) / s.thigh_scale)
+    if _opens_in_setup(h, reps[0], s.opening_s):
         out["opens_in_setup"] = 1.0
     return out
 
 
-def _opens_in_setup(h: BodyHeights, rep: Rep) -> bool:
+def _opens_in_setup(h: BodyHeights, rep: Rep, opening_s: float) -> bool:
     """The clip opens low, near the first rep's bottom, and the lifter then rises: a
-    deadlift set-up (a squat clip opens standing)."""
+    deadlift set-up (a squat clip opens standing). The opening height is the median hip
+    over the first ``opening_s`` of the run, so a cut-in frame or two does not count."""
     if rep.start is not None or rep.end is None:
         return False
     row = rep.bottom_region[0]
     while row > 0 and np.isfinite(h.hip[row - 1]):
         row -= 1
-    return bool(h.hip[row] - h.hip[rep.bottom] <= 0.3 * rep.depth)
+    first = h.time_s[row:] <= h.time_s[row] + opening_s
+    opening = float(np.nanmedian(h.hip[row:][first]))
+    return bool(opening - h.hip[rep.bottom] <= 0.3 * rep.depth)
 
 
 WEIGHTS = {"hands_below_knees": 2.0, "trunk_tilt": 1.0, "thigh_angle": 1.0, "opens_in_setup": 2.0}
+ONE_SIDED = frozenset({"opens_in_setup"})  # only ever fires for a deadlift; absent ≠ squat
+
+
+def evidence_score(evidence: dict[str, float]) -> float:
+    """Weighted mean evidence in [-1, 1] (+ = deadlift) over every cue that could have been
+    measured: a two-sided cue that could not be (e.g. hands never seen) counts as 0, so the
+    score, and the confidence built on it, shrink when the clip shows less."""
+    total = sum(w for k, w in WEIGHTS.items() if k not in ONE_SIDED or k in evidence)
+    return sum(WEIGHTS[k] * v for k, v in evidence.items()) / total
 
 
 def detect_exercise(
@@ -132,8 +167,7 @@ def detect_exercise(
     evidence = exercise_evidence(h, reps, settings)
     if not evidence:
         return ExerciseGuess("unknown", 0.0, evidence={})
-    total = sum(WEIGHTS[k] for k in evidence)
-    score = sum(WEIGHTS[k] * v for k, v in evidence.items()) / total
+    score = evidence_score(evidence)
     name: ExerciseName = "deadlift" if score > 0 else "squat"
     variants = _variants(seq, h, reps, name, settings)
     return ExerciseGuess(name, 0.5 + 0.5 * abs(score), "auto", variants, evidence)
@@ -145,7 +179,9 @@ def _variants(
     s = settings.exercise
     out: list[str] = []
     b = np.asarray([r.bottom for r in reps])
-    if name == "deadlift":
+    with np.errstate(invalid="ignore"):
+        b = b[h.knee[b] >= s.min_knee_height]  # a knee on the ankle reads as upright thighs
+    if name == "deadlift" and b.size:
         thigh = _standing(h.hip - h.knee)
         upright_thighs = float(np.nanmedian((h.hip[b] - h.knee[b]) / thigh))
         hands = float(np.nanmedian(h.wrist[b]))
@@ -198,4 +234,11 @@ def exercise_call(
     )
 
 
-__all__ = ["ExerciseGuess", "detect_exercise", "exercise_call", "exercise_evidence", "stance_ratio"]
+__all__ = [
+    "ExerciseGuess",
+    "detect_exercise",
+    "evidence_score",
+    "exercise_call",
+    "exercise_evidence",
+    "stance_ratio",
+]

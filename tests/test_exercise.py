@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posturecheck.exercise import ExerciseGuess, detect_exercise, exercise_call, stance_ratio
+from posturecheck.exercise import (
+    ExerciseGuess,
+    detect_exercise,
+    evidence_score,
+    exercise_call,
+    stance_ratio,
+)
+from posturecheck.landmarks import Landmark
 from posturecheck.sequence import PoseSequence
 
-from builders import FrontPose, SidePose, frame_times, front_view, side_view
+from builders import FrontPose, SidePose, frame_times, front_view, side_view, with_visibility
 
 FPS = 30.0
 
@@ -20,6 +27,16 @@ def wave(keys: list[tuple[float, float]], seconds: float) -> np.ndarray:
 
 SQUATS = [(0, 0), (1, 0), (2, 1), (3, 0), (4, 1), (5, 0), (6, 0)]
 PULLS = [(0, 1), (1, 1), (2, 0), (3, 0), (4, 1), (5, 0), (6, 0)]
+
+
+L = Landmark
+
+
+def with_image(seq: PoseSequence, image_px: np.ndarray) -> PoseSequence:
+    return PoseSequence(
+        time_s=seq.time_s, image_px=image_px, world_m=seq.world_m, visibility=seq.visibility,
+        presence=seq.presence, width=seq.width, height=seq.height,
+    )  # fmt: skip
 
 
 def squat(arm_deg: float = 90.0, facing: str = "right") -> PoseSequence:
@@ -97,3 +114,52 @@ def test_no_reps_is_unknown() -> None:
     assert guess.as_dict()["name"] == "unknown"
     with pytest.raises(ValueError, match="confidence"):
         ExerciseGuess("squat", 1.5)
+
+
+def test_hands_read_over_the_bottom_pause() -> None:
+    # A back squat from the side: the wrists (bar on the back) hide behind the head right
+    # at the bottom but are seen either side of it, still at the shoulders.
+    seq = squat(arm_deg=170.0)
+    hidden = np.where(wave(SQUATS, 6) > 0.97, 0.2, 0.98)
+    guess = detect_exercise(with_visibility(seq, {L.LEFT_WRIST: hidden, L.RIGHT_WRIST: hidden}))
+    assert guess.name == "squat"
+    assert guess.evidence["hands_below_knees"] == -1.0
+
+
+def test_hands_never_seen_lowers_the_confidence() -> None:
+    seq = squat(arm_deg=170.0)
+    seen = detect_exercise(seq)
+    unseen = detect_exercise(with_visibility(seq, {L.LEFT_WRIST: 0.1, L.RIGHT_WRIST: 0.1}))
+    assert unseen.name == "squat" and "hands_below_knees" not in unseen.evidence
+    # the missing cue counts as 0 evidence out of its weight: at most (1 + 1) / 4 of the way
+    assert unseen.confidence <= 0.75 < seen.confidence
+
+
+def test_evidence_score_counts_unmeasured_cues_as_zero() -> None:
+    assert evidence_score({"hands_below_knees": 1.0, "trunk_tilt": 1.0, "thigh_angle": 1.0}) == 1
+    assert evidence_score({"trunk_tilt": 1.0}) == pytest.approx(0.25)
+    # the set-up opening only ever speaks for a deadlift: its weight counts only when it fired
+    assert evidence_score({"trunk_tilt": -1.0, "opens_in_setup": 1.0}) == pytest.approx(1 / 6)
+
+
+def test_knee_dropped_onto_the_ankle_is_not_read() -> None:
+    # Plates hide the legs in the set-up and the model drops the knees onto the ankles: the
+    # hands then look "above the knees" (a squat) and the hips far above them.
+    seq = deadlift()
+    image = seq.image_px.copy()
+    low = wave(PULLS, 6) > 0.9
+    for knee, ankle in ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+        image[low, knee, :2] = image[low, ankle, :2] - [0.0, 5.0]
+    guess = detect_exercise(with_image(seq, image))
+    assert guess.name == "deadlift" and guess.evidence["opens_in_setup"] == 1.0
+    assert "hands_below_knees" not in guess.evidence and "thigh_angle" not in guess.evidence
+    assert "rdl" not in guess.variants
+
+
+def test_opening_in_the_setup_after_a_cut_in_frame() -> None:
+    # The clip's first two frames are a cut from another shot (the lifter standing).
+    seq = deadlift()
+    image = seq.image_px.copy()
+    image[:2] = seq.image_px[-1]
+    guess = detect_exercise(with_image(seq, image))
+    assert guess.name == "deadlift" and guess.evidence["opens_in_setup"] == 1.0

@@ -121,18 +121,7 @@ def test_reps_counted_right(clip: Runner, name: str) -> None:
     assert matched == set(range(len(run.truth.doc["reps"])))
 
 
-_EXERCISE_CASES = [
-    pytest.param(
-        name,
-        marks=[_xfail("detected as a deadlift (a clean back squat from the side)")]
-        if name == "side_squat_clean"
-        else [],
-    )
-    for name in ALL_CLIPS
-]
-
-
-@pytest.mark.parametrize("name", _EXERCISE_CASES)
+@pytest.mark.parametrize("name", ALL_CLIPS)
 def test_exercise_right(clip: Runner, name: str) -> None:
     run = clip(name)
     assert run.auto.exercise.name == run.exercise
