@@ -159,8 +159,10 @@ class PoseEstimator:
                 result = self._landmarker.detect_for_video(image, ms)
             else:
                 result = self._landmarker.detect(image)
+        # A copy: the view's memory belongs to the landmarker and goes with it (reading a
+        # mask after close() crashed the interpreter).
         masks: list[npt.NDArray[np.float32] | None] = [
-            np.asarray(m.numpy_view(), dtype=np.float32).reshape(height, width)
+            np.array(m.numpy_view(), dtype=np.float32).reshape(height, width)
             for m in (result.segmentation_masks or [])
         ]
         poses = zip(result.pose_landmarks, result.pose_world_landmarks, strict=True)
