@@ -729,7 +729,7 @@ def test_angles_chart_layers_reps_and_flags() -> None:
 def test_history_chart_orders_sessions_and_counts_faults(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from posturecheck.app.charts import history_chart, history_records
+    from posturecheck.app.charts import history_charts, history_records
     from posturecheck.history import Session
 
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -751,6 +751,9 @@ def test_history_chart_orders_sessions_and_counts_faults(tmp_path: Path) -> None
         ("a.mp4", "Heels lift", 1), ("a.mp4", "Squat too shallow", 4),
         ("b.mp4", "Squat too shallow", 2),
     ]  # fmt: skip
-    chart = history_chart(sessions)
-    assert chart is not None and len(chart.to_dict()["vconcat"]) == 2
-    assert history_chart([]) is None
+    charts = [c.to_dict() for c in history_charts(sessions)]
+    titles = [c["title"] for c in charts]
+    assert titles[-1] == "Flags per session" and "Reps" in titles
+    # As wide as the page (fits a phone), the plot keeping its height (not squeezed flat).
+    assert all(c["width"] == "container" and c["autosize"]["type"] == "fit-x" for c in charts)
+    assert history_charts([]) == []

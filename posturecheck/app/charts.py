@@ -242,8 +242,6 @@ def rep_table(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- history -----------------------------------------------------------------------------------
 
-#: Plot width in px (Vega-Lite cannot stretch faceted or stacked charts to the page).
-HISTORY_WIDTH = 480
 #: Key numbers charted per session: (history key, label).
 HISTORY_NUMBERS: tuple[tuple[str, str], ...] = (
     ("rep_count", "Reps"),
@@ -278,30 +276,33 @@ def history_records(
     return numbers, faults
 
 
-def history_chart(sessions: Sequence[Session]) -> alt.VConcatChart | None:
-    """Key numbers (one small chart each) and fault counts, sessions oldest to newest on x;
-    None when there is nothing to chart."""
+#: As wide as the page; the height stays the plot's own (a plain "fit" squeezes the plot to
+#: make room for the axis labels, flattening it).
+_FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
+
+
+def history_charts(sessions: Sequence[Session]) -> list[alt.Chart]:
+    """One small chart per key number, then fault counts, sessions oldest to newest on x;
+    empty when there is nothing to chart. Each is a single view as wide as the page (a
+    faceted or stacked chart needs a fixed width, which overflows a phone's screen)."""
     numbers, faults = history_records(sessions)
-    if not numbers and not faults:
-        return None
     order = [r["session"] for r in sorted(numbers + faults, key=lambda r: int(r["order"]))]
-    x = alt.X("session:N", sort=list(dict.fromkeys(order)), title="session",
-              axis=alt.Axis(labelAngle=-40))  # fmt: skip
+    x = alt.X("session:N", sort=list(dict.fromkeys(order)), title=None,
+              axis=alt.Axis(labelAngle=-40, labelLimit=120))  # fmt: skip
     tips = ["session:N", "file:N", "lifter:N"]
-    parts: list[Any] = []
-    if numbers:
-        parts.append(
-            alt.Chart(_data(numbers))
-            .mark_line(point=True)
-            .encode(x=x, y=alt.Y("value:Q", title=None), tooltip=[*tips, "measure:N", "value:Q"])
-            .properties(height=90, width=HISTORY_WIDTH)
-            .facet(row=alt.Row("measure:N", title=None, header=alt.Header(labelAngle=0,
-                                                                          labelAlign="left")))
-            .resolve_scale(y="independent")
-        )  # fmt: skip
+    charts: list[alt.Chart] = []
+    for _, label in HISTORY_NUMBERS:
+        rows = [r for r in numbers if r["measure"] == label]
+        if rows:
+            charts.append(
+                alt.Chart(_data(rows), title=label)
+                .mark_line(point=True)
+                .encode(x=x, y=alt.Y("value:Q", title=None), tooltip=[*tips, "value:Q"])
+                .properties(height=90, width="container", autosize=_FIT_WIDTH)
+            )
     if faults:
-        parts.append(
-            alt.Chart(_data(faults))
+        charts.append(
+            alt.Chart(_data(faults), title="Flags per session")
             .mark_bar()
             .encode(
                 x=x,
@@ -311,6 +312,6 @@ def history_chart(sessions: Sequence[Session]) -> alt.VConcatChart | None:
                 ),
                 tooltip=[*tips, "fault:N", "count:Q"],
             )
-            .properties(height=160, width=HISTORY_WIDTH, title="Flags per session")
+            .properties(height=160, width="container", autosize=_FIT_WIDTH)
         )
-    return alt.vconcat(*parts)
+    return charts

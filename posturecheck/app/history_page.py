@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from posturecheck.app import state
-from posturecheck.app.charts import chart_spec, history_chart
+from posturecheck.app.charts import chart_spec, history_charts
 from posturecheck.app.text import NOT_ANALYSED, escape_markdown, fmt_pct, humanise
 from posturecheck.app.uploads import delete_session
 from posturecheck.errors import PostureCheckError
@@ -89,12 +89,13 @@ def _card(session: Session) -> None:
 
 def _progress(sessions: list[Session], lifter: str) -> None:
     """Key numbers and fault counts per session, oldest to newest."""
-    spec = chart_spec(history_chart(sessions)) if len(sessions) > 1 else None
-    if spec is None:
+    charts = history_charts(sessions) if len(sessions) > 1 else []
+    if not charts:
         return
     who = "all lifters" if lifter == _ALL else lifter
     st.subheader(f"Progress: {escape_markdown(who)}")
-    st.vega_lite_chart(spec, width="stretch")
+    for chart in charts:
+        st.vega_lite_chart(chart_spec(chart), width="stretch")
 
 
 def render() -> None:

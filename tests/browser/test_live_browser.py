@@ -188,4 +188,15 @@ def test_history_charts_a_lifters_sessions(camera_page: Any, server: Any, shoot:
         "[data-testid=stVegaLiteChart] canvas') !== null",
         timeout=30_000,
     )
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 4  # reps, depth, flags in all, flags by fault
     shoot(page, "live-03-history-progress")
+    # Phone width: the charts shrink with the page; nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(800)
+    overflow = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=stMain]');"
+        " return m.scrollWidth - m.clientWidth; }"
+    )
+    assert overflow <= 1
+    shoot(page, "live-04-history-phone")
