@@ -74,8 +74,8 @@ _ANGLE_XFAIL: dict[tuple[str, str], str] = {
     ("side_deadlift_clean", "hip_flexion_deg"): "12.8 deg (surface 10.7)",
     ("side_deadlift_clean", "trunk_lean_deg"): "5.3 deg (surface 4.7)",
     ("side_deadlift_hips_rounded", "knee_flexion_deg"):
-        "10.3 deg (surface 7.9): plates hide the knees while bent over",
-    ("side_deadlift_hips_rounded", "hip_flexion_deg"): "7.0 deg (surface 7.2)",
+        "11.0 deg (surface 8.9): plates hide the knees while bent over",
+    ("side_deadlift_hips_rounded", "hip_flexion_deg"): "8.5 deg (surface 8.2)",
     ("side_squat_clean", "hip_flexion_deg"): "7.6 deg (surface 4.6)",
     ("side_squat_clean", "trunk_lean_deg"): "5.3 deg (surface 3.3)",
     ("side_squat_faults", "knee_flexion_deg"): "7.3 deg (surface 3.8)",
@@ -143,17 +143,9 @@ def test_clean_clip_has_no_moderate_or_severe_finding(clip: Runner, name: str) -
     assert not serious, f"{name}: {sorted(serious, key=str)}"
 
 
-_BACK_REASON = (
-    "back_sag typical {v} (mild cut-off 0.075): the rendered rounding bulges the mask's back "
-    "outline more than the clean rendered deadlift's (0.029, 0.024) but less than the real "
-    "rounded backs the cut-off was calibrated on (0.087-0.152)"
-)
-# fmt: off
-_FAULT_XFAIL: dict[tuple[str, str, int], str] = {
-    ("side_deadlift_hips_rounded", "rounded_back", 1): _BACK_REASON.format(v=0.045),
-    ("side_deadlift_hips_rounded", "rounded_back", 2): _BACK_REASON.format(v=0.043),
-}
-# fmt: on
+#: Injected faults not yet flagged at their rep, (clip, fault, rep 1-based) -> measured value;
+#: none at present.
+_FAULT_XFAIL: dict[tuple[str, str, int], str] = {}
 
 
 def _injected_cases() -> list[object]:

@@ -180,6 +180,24 @@ def solve_deadlift(
     return shank, np.degrees(knee) - shank, z_bar
 
 
+def _trunk_rotations(root: FloatArray, motion: Motion) -> dict[str, FloatArray]:
+    """World rotations of the pelvis, spine, neck and head for a pelvis tilt ``root``."""
+    world: dict[str, FloatArray] = {"root": rot_x(root)}
+    acc = root.copy()
+    for bone, share in SPINE_SHARE.items():
+        acc = acc + share * motion.spine_flexion_deg
+        world[bone] = rot_x(acc)
+    # A rounded back leaves the upper spine about half its flexion ahead of the hip→shoulder
+    # line; the neck takes that back, so the head stays on the trunk line (a rounded back is
+    # not a forward head too).
+    neck = motion.neck_flexion_deg - motion.spine_flexion_deg / 2
+    for bone, share in NECK_SHARE.items():
+        acc = acc + share * neck
+        world[bone] = rot_x(acc)
+    world["head"] = rot_x(acc + motion.head_pitch_deg)
+    return world
+
+
 def plan_pose(
     body: BodyModel,
     seg: Segments,
@@ -197,15 +215,21 @@ def plan_pose(
         )
     spine = motion.spine_flexion_deg
     root = motion.trunk_lean_deg - seg.trunk_rest_deg - spine / 2
-    world: dict[str, FloatArray] = {"root": rot_x(root)}
-    acc = root.copy()
-    for bone, share in SPINE_SHARE.items():
-        acc = acc + share * spine
-        world[bone] = rot_x(acc)
-    for bone, share in NECK_SHARE.items():
-        acc = acc + share * motion.neck_flexion_deg
-        world[bone] = rot_x(acc)
-    world["head"] = rot_x(acc + motion.head_pitch_deg)
+    world = _trunk_rotations(root, motion)
+    if np.any(spine != 0):
+        # A flexed spine tilts the hip→shoulder chord by about half the flexion, not exactly
+        # (the bends are not spread evenly along it): measure the chord and tilt the whole
+        # trunk back onto the target lean, so a rounded back does not add trunk lean too.
+        for _ in range(2):
+            posed = body.pose(world, motion.n_frames, with_vertices=False)
+            chord = (
+                posed.joint("left_shoulder")
+                + posed.joint("right_shoulder")
+                - posed.joint("left_hip")
+                - posed.joint("right_hip")
+            )
+            root = root + motion.trunk_lean_deg - _tilt(_fz(chord))
+            world = _trunk_rotations(root, motion)
     for side in "LR":
         world[f"upperleg01.{side}"] = rot_x(-(thigh - seg.thigh_rest_deg))
         world[f"lowerleg01.{side}"] = rot_x(shank - seg.shank_rest_deg)
