@@ -132,10 +132,10 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "rounded_shoulders", "Rounded shoulders", Area.SHOULDERS, BOTH, SIDE_VIEW,
-        "shoulder_forward_offset", "rep", "standing", "up", Severity(0.22, 0.30, 0.40),
+        "shoulder_protraction_offset", "rep", "standing", "up", Severity(0.22, 0.30, 0.40),
         "rowing_over_pressing", "Shoulders back and down",
-        "The shoulders roll forward of the hip-to-ear line (in trunk lengths), compared with "
-        "how you stood.",
+        "The shoulders roll forward of the head and neck (in trunk lengths, along the way the "
+        "head faces), compared with how you stood; looking up or down does not count.",
         _TRUNK + _NECK,
     ),
     FaultSpec(

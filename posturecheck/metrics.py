@@ -89,6 +89,16 @@ def _shoulder_offset(b: Body, _: MetricDefaults) -> FloatArray:
     return _div(g.signed_distance(shoulder, hip, b[P.EAR]), g.distance(hip, shoulder))
 
 
+def _shoulder_protraction(b: Body, _: MetricDefaults) -> FloatArray:
+    """The shoulder's distance ahead of the ear along the head's own forward axis (ear→nose)
+    ÷ trunk length: the head and neck turning together about the shoulder leave it unchanged."""
+    shoulder, ear = b[P.SHOULDER], b[P.EAR]
+    forward = g.vector(ear, b[L.NOSE])
+    return _div(
+        g.dot(g.vector(ear, shoulder), forward), g.norm(forward) * g.distance(b[P.HIP], shoulder)
+    )
+
+
 def _shoulder_deg(b: Body, _: MetricDefaults) -> FloatArray:
     return g.signed_angle_deg(g.vector(b[P.HIP], b[P.EAR]), g.vector(b[P.HIP], b[P.SHOULDER]))
 
@@ -170,9 +180,9 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     MetricSpec(
         "shoulder_forward_offset", "ratio", "offset", SIDE, True, (P.HIP, P.SHOULDER, P.EAR),
-        "No validated cut-off for rounded shoulders (Sandrey). A forward head moves the "
-        "hip→ear line forward and lowers this: read with the neck metrics, as change from "
-        "baseline.",
+        "No validated cut-off for rounded shoulders (Sandrey). Confounded with the head: a "
+        "forward head lowers it and looking up raises it (the ear swings back), so the "
+        "rounded-shoulders rule reads shoulder_protraction_offset instead.",
         "Shoulder's perpendicular distance from the hip→ear line ÷ trunk length "
         "(hip→shoulder); + = shoulder ahead of the line (protracted/rounded).",
         _shoulder_offset,
@@ -182,6 +192,17 @@ METRICS: tuple[MetricSpec, ...] = (
         "As shoulder_forward_offset.",
         "Angle at the hip from hip→ear to hip→shoulder; + = shoulder ahead of the line.",
         _shoulder_deg,
+    ),
+    MetricSpec(
+        "shoulder_protraction_offset", "ratio", "offset", SIDE, True,
+        (P.HIP, P.SHOULDER, P.EAR, L.NOSE),
+        "No validated cut-off for rounded shoulders (Sandrey). Proxy: the ear→nose line "
+        "stands in for the head's orientation; looking up or down (head and neck turning "
+        "together) leaves it unchanged, but nodding the chin to the chest without the neck "
+        "reads as the shoulder moving forward. Judge as change from baseline.",
+        "Shoulder's distance ahead of the ear along the head's forward axis (ear→nose) ÷ "
+        "trunk length (hip→shoulder); + = shoulder further forward (protracted/rounded).",
+        _shoulder_protraction,
     ),
     MetricSpec(
         "thoracic_bend_deg", "deg", "joint_angle", SIDE, True, (P.HIP, P.SHOULDER, P.EAR),

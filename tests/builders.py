@@ -35,6 +35,7 @@ Every angle or offset may be a float (constant) or a ``(T,)`` array (a trajector
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -105,6 +106,9 @@ class SidePose:
     head_on_trunk_deg: Angle = 0.0
     arm_deg: Angle = 0.0
     heel_rise_deg: Angle = 0.0
+    #: the shoulder landmark moved forward, square to the trunk, by this many trunk lengths
+    #: (rounded/protracted shoulders); the neck and head stay on the trunk's line.
+    shoulder_protraction: Angle = 0.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def side_points(pose: SidePose, n: int, seg: Segments = Segments()) -> dict[Land
 
     Keys are the **left** landmarks (plus the face); the caller maps them to a side.
     """
-    rise, s, k, h, b, arm = (
+    rise, s, k, h, b, arm, protraction = (
         _arr(v, n)
         for v in (
             pose.heel_rise_deg,
@@ -209,6 +213,7 @@ def side_points(pose: SidePose, n: int, seg: Segments = Segments()) -> dict[Land
             pose.hip_flexion_deg,
             pose.head_on_trunk_deg,
             pose.arm_deg,
+            pose.shoulder_protraction,
         )
     )
     r = np.radians(rise)
@@ -219,8 +224,9 @@ def side_points(pose: SidePose, n: int, seg: Segments = Segments()) -> dict[Land
     ankle = heel + seg.heel_to_ankle * along + seg.ankle_height * up
     knee = ankle + seg.shank * _unit(s)
     hip = knee + seg.thigh * _unit(s - k)
-    shoulder = hip + seg.trunk * _unit(s - k + h)
-    ear = shoulder + seg.neck * _unit(s - k + h + b)
+    spine_top = hip + seg.trunk * _unit(s - k + h)
+    ear = spine_top + seg.neck * _unit(s - k + h + b)
+    shoulder = spine_top + (protraction * seg.trunk)[:, None] * _unit(s - k + h + 90.0)
     nose = ear + seg.head * _unit(s - k + h + b + 90.0)
     hand = -_unit(arm)  # hanging: straight down at arm_deg = 0, + swings forward
     hand[:, 0] = -hand[:, 0]
@@ -365,7 +371,8 @@ def expected_side_metrics(
     """Exact metric values for a side-view figure, from the dialled angles (closed form).
 
     heel_rise_pct assumes the heel is flat in every frame with knee flexion ≤ 15° (the
-    metric's standing baseline); bar_offset_pct is from the built positions.
+    metric's standing baseline); bar_offset_pct is from the built positions. Only
+    shoulder_protraction_offset allows a protracted shoulder (the rest assume none).
     """
     s, k, h, b, rise = (
         _arr(v, n)
@@ -389,6 +396,7 @@ def expected_side_metrics(
         "head_on_trunk_deg": _wrap(b),
         "shoulder_forward_offset": np.sin(np.radians(shoulder_fwd)),
         "shoulder_forward_deg": shoulder_fwd,
+        "shoulder_protraction_offset": protraction_offset(pose.shoulder_protraction, b, n),
         "thoracic_bend_deg": _wrap(b),
         "hip_flexion_deg": _wrap(h),
         "knee_flexion_deg": _wrap(k),
@@ -399,6 +407,19 @@ def expected_side_metrics(
         "thigh_angle_deg": 90.0 - np.abs(_wrap(thigh)),
         "bar_offset_pct": 100.0 * (pts[L.LEFT_WRIST][:, 0] - mid_foot[:, 0]) / seg.foot,
     }
+
+
+def protraction_offset(protraction: Angle, head_on_trunk_deg: Angle, n: int = 1) -> FloatArray:
+    """shoulder_protraction_offset of a figure whose shoulder is ``protraction`` trunk lengths
+    ahead of the trunk's line, the head at ``head_on_trunk_deg``: p·cos(b) / √(1 + p²)."""
+    p, b = _arr(protraction, n), _arr(head_on_trunk_deg, n)
+    return np.asarray(p * np.cos(np.radians(b)) / np.sqrt(1.0 + p * p), dtype=np.float64)
+
+
+def protraction_for(offset: float, head_on_trunk_deg: float) -> float:
+    """The protraction (trunk lengths) that reads ``offset`` with the head at that angle."""
+    c = math.cos(math.radians(head_on_trunk_deg))
+    return offset / math.sqrt(c * c - offset * offset)
 
 
 def _wrap(deg: FloatArray) -> FloatArray:

@@ -38,6 +38,7 @@ JOINT_NAMES = [
     "knee_flexion_deg",
     "shoulder_forward_offset",
     "shoulder_forward_deg",
+    "shoulder_protraction_offset",
 ]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
@@ -81,7 +82,7 @@ def test_table_is_complete_and_consistent() -> None:
         assert m.views and m.accuracy and m.description
         # a landmark formula, or a value measured from the person mask during extraction
         assert (m.points and m.compute is not None) or (m.extra and m.compute is None), m.name
-    assert len(SIDE_NAMES) == 15 and len(FRONT_NAMES) == 5
+    assert len(SIDE_NAMES) == 16 and len(FRONT_NAMES) == 5
     spec = METRIC_BY_NAME["knee_flexion_deg"]
     assert spec.landmarks("left") == (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
     assert spec.landmarks("right") == (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
@@ -228,6 +229,28 @@ def test_heel_rise_baseline_without_standing_frames_uses_lowest_heel() -> None:
     ms = compute_metrics(side_view(pose))
     assert np.all(np.abs(ms["heel_rise_pct"][:20]) < 1e-9)
     assert ms["heel_rise_pct"][-1] == pytest.approx(100 * np.sin(np.radians(10.0)))
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_shoulder_protraction_follows_the_shoulder_not_the_head(facing) -> None:
+    """Rounded shoulders read at their built size (p·cos b / √(1 + p²) trunk lengths) whatever
+    the head does; the head alone, from far up to far down, never moves the reading, while the
+    hip→ear offset swings with it."""
+    head = np.array([0.0, -60.0, 60.0, 0.0, -45.0, 30.0])
+    protraction = np.array([0.0, 0.0, 0.0, 0.3, 0.3, 0.45])
+    pose = SidePose(
+        shank_deg=30.0,
+        knee_flexion_deg=90.0,
+        hip_flexion_deg=100.0,
+        head_on_trunk_deg=head,
+        shoulder_protraction=protraction,
+    )
+    ms = compute_metrics(side_view(pose, facing=facing))
+    got = ms["shoulder_protraction_offset"]
+    want = protraction * np.cos(np.radians(head)) / np.sqrt(1 + protraction**2)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    np.testing.assert_allclose(got[:3], 0.0, atol=1e-6)
+    assert ms["shoulder_forward_offset"][1] > 0.1 > ms["shoulder_forward_offset"][0]
 
 
 # --- side view: near side, confidence, missing ------------------------------------------------

@@ -44,6 +44,7 @@ from builders import (
     frame_times,
     front_points,
     front_view,
+    protraction_for,
     rep_wave,
     side_points,
     side_view,
@@ -119,7 +120,7 @@ OUTSIDE = {
 BASE = {
     "head_on_trunk_deg": 10.0,
     "thoracic_bend_deg": 12.0,
-    "shoulder_forward_offset": 0.03,
+    "shoulder_protraction_offset": 0.02,
     "knee_ankle_width_ratio": 0.95,
     "lateral_hip_shift": 0.04,
     "trunk_lean_deg": 45.0,  # hips_rise_first: the trunk angle at lift-off
@@ -798,9 +799,11 @@ def squat(
     heel_pct: float = 0.0,
     head_standing: float = 10.0,
     shank: float = 35.0,
+    shoulders: float = 0.0,
 ) -> SidePose:
     """A squat whose bottom has trunk lean ``lean``, thigh ``thigh``° above parallel, the head
-    ``head``° further forward than when standing and the heel up ``heel_pct``% of the foot."""
+    ``head``° further forward than when standing, the heel up ``heel_pct``% of the foot and
+    the shoulders ``shoulders`` trunk lengths forward of the trunk's line (rounded)."""
     w = SQUAT_W
     knee = shank + 90.0 - thigh
     hip = lean - shank + knee
@@ -810,7 +813,14 @@ def squat(
         hip_flexion_deg=hip * w,
         head_on_trunk_deg=head_standing + head * w,
         heel_rise_deg=math.degrees(math.asin(heel_pct / 100.0)) * w,
+        shoulder_protraction=shoulders * w,
     )
+
+
+def rounded(offset: float, **kw: float) -> SidePose:
+    """A squat whose shoulders read ``offset`` more shoulder_protraction_offset at the bottom
+    than standing (head at its standing 10° throughout unless ``kw`` says otherwise)."""
+    return squat(shoulders=protraction_for(offset, 10.0), **kw)
 
 
 def deadlift(
@@ -926,6 +936,7 @@ SCENARIOS = {
     "excessive_forward_lean": ("squat", SQUAT_REP, lambda x, f: _side(squat(lean=x), f)),
     "shallow_depth": ("squat", SQUAT_REP, lambda x, f: _side(squat(thigh=x), f)),
     "heels_lift": ("squat", SQUAT_REP, lambda x, f: _side(squat(heel_pct=x), f)),
+    "rounded_shoulders": ("squat", SQUAT_REP, lambda x, f: _side(rounded(x), f)),
     "squatting_deadlift": ("deadlift", DEADLIFT_REP, lambda x, f: _side(deadlift(depth=-x), f)),
     "hips_rise_first": ("deadlift", DEADLIFT_REP, lambda x, f: _side(deadlift(hips_rise=x), f)),
     "hyperextended_lockout": (
@@ -1071,15 +1082,55 @@ def test_pure_forward_head_is_not_a_rounded_back() -> None:
     assert found(out, "rounded_back") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shoulder_forward_offset is the shoulder's distance from the hip-ear line: looking "
-    "up swings the ear back, so neck extension alone reads as rounded shoulders",
-)
 def test_looking_up_is_not_rounded_shoulders() -> None:
-    out = judge_seq(_side(squat(head=-30.0), "right"), SQUAT_REP, exercise="squat", view="side")
+    """Neck extension swings the ear back behind the hip-ear line (shoulder_forward_offset
+    reads it as rounding); the shoulder measured along the head's own axis does not move."""
+    up = band_value(FAULT_BY_ID["neck_hyperextension"], "moderate")
+    out = judge_seq(_side(squat(head=-up), "right"), SQUAT_REP, exercise="squat", view="side")
     assert [f.severity for f in found(out, "neck_hyperextension")] == ["moderate"]
     assert found(out, "rounded_shoulders") == []
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+@pytest.mark.parametrize("head", [-75.0, -45.0, 45.0, 75.0])
+def test_head_moving_alone_is_not_rounded_shoulders(head: float, facing: str) -> None:
+    """Looking far up or down (past the severe neck cut-offs) without the shoulders moving:
+    the neck faults, never rounded shoulders; the measure stays at its standing value."""
+    metrics = compute_metrics(_side(squat(head=head), facing))
+    out = judge(metrics, [SQUAT_REP], exercise="squat", view="side")
+    assert found(out, "neck_hyperextension" if head < 0 else "forward_head")
+    assert found(out, "rounded_shoulders") == []
+    moved = metrics["shoulder_protraction_offset"] - out.baselines["shoulder_protraction_offset"]
+    assert np.nanmax(np.abs(moved)) < 1e-5
+
+
+@pytest.mark.parametrize("head", [-30.0, 0.0, 30.0])
+@pytest.mark.parametrize("severity", SEVERITY_NAMES)
+def test_rounding_is_found_whatever_the_head_does(severity: str, head: float) -> None:
+    """Shoulders rounded into each band while the head also moves: the same severity."""
+    fault = FAULT_BY_ID["rounded_shoulders"]
+    offset = band_value(fault, severity)
+    seq = _side(squat(shoulders=protraction_for(offset, 10.0 + head), head=head), "right")
+    got = found(judge_seq(seq, SQUAT_REP, exercise="squat", view="side"), "rounded_shoulders")
+    assert [f.severity for f in got] == [severity]
+    assert got[0].measured == pytest.approx(offset, abs=1e-4)
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+@pytest.mark.parametrize("cut", ["mild", "moderate", "severe"])
+@pytest.mark.parametrize("above", [True, False])
+def test_rounded_shoulders_at_its_cut_offs(cut: str, above: bool, facing: str) -> None:
+    """Built from joint angles: a hair (1e-3 trunk lengths) past each cut-off reaches it, a
+    hair short stays in the band below."""
+    fault = FAULT_BY_ID["rounded_shoulders"]
+    value = getattr(fault.cutoffs, cut) + (1e-3 if above else -1e-3)
+    got = found(
+        judge_seq(_side(rounded(value), facing), SQUAT_REP, exercise="squat", view="side"),
+        "rounded_shoulders",
+    )
+    i = SEVERITY_NAMES.index(cut)
+    want = cut if above else (SEVERITY_NAMES[i - 1] if i else None)
+    assert [f.severity for f in got] == ([want] if want else [])
 
 
 def test_front_view_baseline_comes_from_standing_not_from_squatting() -> None:
