@@ -92,6 +92,11 @@ class FaultSpec:
     #: frames whose metric confidence is below this are not used (e.g. heel lift needs
     #: truly visible feet, not feet inferred behind the plates).
     min_confidence: float = 0.0
+    #: the metric's median over the phase's frames up to the rep's bottom (a deadlift's
+    #: set-up) must reach this, else the landmarks cannot be right for this fault (e.g. a
+    #: trunk within 30° of vertical while the bar is on the floor: the hip landmark is on
+    #: the plate) and the rep is not judged.
+    min_setup_value: float | None = None
 
     def __post_init__(self) -> None:
         if self.metric not in METRIC_BY_NAME:
@@ -153,7 +158,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "hip_hinge_strength", "Chest and hips together",
         "Off the floor the hips shoot up while the chest stays down: the trunk tips further "
         "forward (degrees past its flattest so far) instead of rising with the hips.",
-        _TRUNK + _THIGHS, "rise",
+        _TRUNK + _THIGHS, "rise", 0.0, 30.0,
     ),
     FaultSpec(
         "squatting_deadlift", "Squatting the deadlift", Area.HIPS, frozenset({"deadlift"}),

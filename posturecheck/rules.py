@@ -236,6 +236,15 @@ def _judge_rep(fault: FaultSpec, rep: Rep, base: float, ctx: _Context) -> Findin
             return f"it could not be measured for long enough in rep {rep.index}"
     elif valid.mean() < ctx.settings.min_valid_share:
         return f"the points it needs were hidden or out of view in rep {rep.index}"
+    if fault.min_setup_value is not None:
+        setup = values[: max(1, rep.bottom - lo + 1)]
+        setup = setup[np.isfinite(setup)]
+        if setup.size and float(np.median(setup)) < fault.min_setup_value:
+            return (
+                f"the landmarks do not fit the set-up of rep {rep.index} ({fault.metric} "
+                f"{float(np.median(setup)):.0f}, below {fault.min_setup_value:g}): a joint was "
+                "probably placed on the bar or the plates"
+            )
     if fault.baseline == "phase_start":
         base = float(values[valid][0])
     y = _measure(fault, values, base)

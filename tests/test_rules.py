@@ -255,10 +255,13 @@ def fault_series(
     flex: dict[str, FloatArray] | None = None,
 ) -> MetricSeries:
     """The metric whose measure is ``y``: base + y, turned by the fault's direction
-    (``sign`` picks the side for ``either``); NaN in ``y`` stays NaN (hidden)."""
+    (``sign`` picks the side for ``either``); NaN in ``y`` stays NaN (hidden). A fault gated
+    on its set-up value (its measure a climb, blind to a constant) starts from a plausible
+    set-up value (``BASE``)."""
     n = y.size
     turn = -1.0 if fault.direction == "down" else sign
-    base = BASE[fault.metric] if fault.baseline != "none" else 0.0
+    gated = fault.min_setup_value is not None
+    base = BASE[fault.metric] if fault.baseline != "none" or gated else 0.0
     values = {fault.metric: base + turn * y}
     values.update(flex or flexion(n, reps or layout_reps((n - 60) // 90)))
     return series(n, values, confidence)
@@ -1131,6 +1134,29 @@ def test_rounded_shoulders_at_its_cut_offs(cut: str, above: bool, facing: str) -
     i = SEVERITY_NAMES.index(cut)
     want = cut if above else (SEVERITY_NAMES[i - 1] if i else None)
     assert [f.severity for f in got] == ([want] if want else [])
+
+
+@pytest.mark.parametrize("rise", [0.0, 20.0])
+def test_hips_rise_first_is_not_judged_on_an_upright_set_up(rise: float) -> None:
+    """A deadlift set-up with the trunk within 30° of vertical is not a real pose (real clip:
+    the hip landmark on the plate, the trunk reading 10° then jumping as the hip was found):
+    hips rising first is not judged then, whatever the trunk does next."""
+    out = judge_seq(
+        _side(deadlift(lean=20.0, hips_rise=rise), "right"),
+        DEADLIFT_REP,
+        exercise="deadlift",
+        view="side",
+    )
+    assert found(out, "hips_rise_first") == []
+    (na,) = unjudged(out, "hips_rise_first")
+    assert "set-up of rep 1" in na.reason and "plates" in na.reason
+    ok = judge_seq(
+        _side(deadlift(lean=35.0, hips_rise=20.0), "right"),
+        DEADLIFT_REP,
+        exercise="deadlift",
+        view="side",
+    )
+    assert [f.severity for f in found(ok, "hips_rise_first")] == ["severe"]
 
 
 def test_front_view_baseline_comes_from_standing_not_from_squatting() -> None:
