@@ -62,9 +62,7 @@ def main() -> None:
         result = analyse_sequence(_landmarks(video, args.cache))
         serious = [f for f in result.judgement.findings if f.severity in SERIOUS]
         flagged = sorted({f"{f.fault}:{f.severity[:3]}" for f in serious})
-        seen = [
-            f"{f['name']}({f.get('confidence', '?')[:1]})" for f in note.get("faults", [])
-        ]
+        seen = [f"{f['name']}({f.get('confidence', '?')[:1]})" for f in note.get("faults", [])]
         label = row["binary_label"]
         ok = (not serious) if label == "good" else bool(serious)
         tally[label][0] += ok
@@ -77,10 +75,14 @@ def main() -> None:
     good_ok, good_n = tally["good"]
     bad_ok, bad_n = tally["bad"]
     print()
-    print(f"good clips with no moderate/severe finding: {good_ok}/{good_n} "
-          f"({good_ok / max(good_n, 1):.0%}; target >= 80%)")
-    print(f"bad clips with a moderate/severe finding:   {bad_ok}/{bad_n} "
-          f"({bad_ok / max(bad_n, 1):.0%}; target >= 80%)")
+    print(
+        f"good clips with no moderate/severe finding: {good_ok}/{good_n} "
+        f"({good_ok / max(good_n, 1):.0%}; target >= 80%)"
+    )
+    print(
+        f"bad clips with a moderate/severe finding:   {bad_ok}/{bad_n} "
+        f"({bad_ok / max(bad_n, 1):.0%}; target >= 80%)"
+    )
 
 
 if __name__ == "__main__":
