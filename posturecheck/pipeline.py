@@ -289,15 +289,20 @@ def _extract_and_render(
         for k in range(len(plan))
     ]
     started = time.perf_counter()
+
+    def report() -> None:
+        if progress is not None:
+            done = sum(len(r) for r in rows)
+            progress(Progress(done, job.info.frames, time.perf_counter() - started))
+
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(_PROGRESS_EVERY_S)
-                if progress is not None:
-                    done = sum(len(r) for r in rows)
-                    progress(Progress(done, job.info.frames, time.perf_counter() - started))
+        while alive := [t for t in threads if t.is_alive()]:
+            alive[0].join(_PROGRESS_EVERY_S)
+            report()
+        if not errors:
+            report()  # the last word is every frame done
     except BaseException:
         cancel.set()
         for thread in threads:

@@ -310,8 +310,10 @@ from posturecheck.history import History
 
 settings = AppSettings(Path({str(settings.data_dir)!r}), Path({str(settings.history_path)!r}),
                        tmp_dir=Path({str(settings.tmp_dir)!r}))
-def progress(p):
-    if p.done == 40:
+said = []
+def progress(p):  # called a few times a second with the frames done so far
+    if p.done >= 40 and not said:
+        said.append(True)
         print("midway", flush=True)
 with History(settings.history_path) as history, open({str(clip)!r}, "rb") as fh:
     analyse_upload(fh, "set.mp4", settings=settings, history=history,
