@@ -39,7 +39,7 @@ from posturecheck.report import (
 )
 from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
 from posturecheck.tables import write_findings_csv, write_metrics_csv
-from posturecheck.video import Frame, RGBImage, VideoInfo, probe, read_frames
+from posturecheck.video import Frame, RGBImage, VideoInfo, probe, read_frames, work_size
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,11 @@ class AnalysisOptions:
     #: Measure the back's outline from the person mask (rounded back; ~1 ms a frame plus the
     #: mask's share of inference).
     back_contour: bool = True
+    #: Frames are posed and drawn (annotated video) at most this many pixels on their longer
+    #: side, scaled once as they are decoded (``None``: at the video's own size). The pose
+    #: model looks at a 256-px crop of the person either way; landmarks are stored in the
+    #: video's own pixels.
+    max_side: int | None = 1280
     #: Parts of the video posed side by side, each on its own core (``None``: one per core,
     #: see :mod:`posturecheck.lanes`).
     lanes: int | None = None
@@ -185,7 +190,8 @@ def analyse(
             if len(plan) == 1
             else [staging / f".part{k}{annotated.suffix}" for k in range(len(plan))]
         )
-        job = _Job(info, model_path, options)
+        size = work_size(info.width, info.height, options.max_side)
+        job = _Job(info, model_path, options, size)
         sequence = _extract_and_render(job, plan, parts, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
@@ -204,7 +210,9 @@ def analyse(
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         findings = result.judgement.findings
         marks = marks_by_row(findings, sequence.time_s)
-        remarked = _finish_video(info, parts, annotated, sequence, marks, preset=options.preset)
+        remarked = _finish_video(
+            info, parts, annotated, sequence, marks, size=size, preset=options.preset
+        )
         total = time.perf_counter() - started
         inputs = ReportInputs(
             info=replace(info, path=Path(shown)),
@@ -225,6 +233,7 @@ def analyse(
                 "frames_per_s": round(len(sequence) / total, 2) if total > 0 else None,
                 "pose_pass_s": round(elapsed, 3),
                 "lanes": len(plan),
+                "analysed_size": list(size),
                 "frames_remarked": remarked,
             },
             outputs={
@@ -260,6 +269,13 @@ class _Job:
     info: VideoInfo
     model_path: Path
     options: AnalysisOptions
+    #: (width, height) the frames are posed and drawn at (see ``AnalysisOptions.max_side``).
+    size: tuple[int, int]
+
+    def to_source(self, pose: PoseFrame | None) -> PoseFrame | None:
+        """Landmarks found on a working-size frame, in the video's own pixels."""
+        fx, fy = self.info.width / self.size[0], self.info.height / self.size[1]
+        return None if pose is None else pose.scaled(fx, fy)
 
 
 def _extract_and_render(
@@ -319,7 +335,7 @@ def _extract_and_render(
 
 def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threading.Event) -> None:
     info, options = job.info, job.options
-    render = _Renderer(info, part, options.preset)
+    render = _Renderer(info, part, options.preset, job.size)
     with contextlib.ExitStack() as stack:
         estimator = stack.enter_context(
             PoseEstimator(
@@ -330,7 +346,7 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
         )
         stack.callback(render.close)
         renderer = stack.enter_context(BackgroundConsumer(render, depth=4, name="render"))
-        frames = read_frames(info.path, info, select=lane.feeds, stop=lane.stop)
+        frames = read_frames(info.path, info, select=lane.feeds, stop=lane.stop, size=job.size)
         for frame in prefetch(frames, depth=4, name="decode"):
             if cancel.is_set():
                 return
@@ -344,20 +360,16 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
                 if lifter is not None and lifter.mask is not None
                 else None
             )
-            rows.append((frame.time_s, pose, frame.index, extras))
+            rows.append((frame.time_s, job.to_source(pose), frame.index, extras))
             renderer.submit((frame, pose))
 
 
 class _Renderer:
     """Draws the overlay on a frame and writes it (H.264 for a video, PNG for a photo)."""
 
-    def __init__(self, info: VideoInfo, path: Path, preset: str) -> None:
+    def __init__(self, info: VideoInfo, path: Path, preset: str, size: tuple[int, int]) -> None:
         self._path = path
-        self._writer = (
-            None
-            if info.is_image
-            else H264Writer(path, info.width, info.height, info.fps, preset=preset)
-        )
+        self._writer = None if info.is_image else H264Writer(path, *size, info.fps, preset=preset)
 
     def __call__(self, item: tuple[Frame, PoseFrame | None]) -> None:
         frame, pose = item
@@ -379,15 +391,22 @@ def _finish_video(
     sequence: PoseSequence,
     marks: Mapping[int, Marks],
     *,
+    size: tuple[int, int],
     preset: str,
 ) -> int:
     """Join the lanes' parts into ``annotated``, redrawing the frames that show a fault (red
     bones, cue): only their groups of pictures are re-encoded, every other packet is copied.
     Returns the number of frames re-encoded."""
+    fx, fy = size[0] / info.width, size[1] / info.height
+
+    def pose_at(row: int) -> PoseFrame | None:
+        pose = sequence.frame(row)
+        return None if pose is None else pose.scaled(fx, fy)
+
     if info.is_image:
         if marks:
-            still = _still(info)
-            write_image(annotated, draw_frame(still, sequence.frame(0), 0, 0.0, marks.get(0)))
+            still = next(iter(read_frames(info.path, info, size=size))).rgb
+            write_image(annotated, draw_frame(still, pose_at(0), 0, 0.0, marks.get(0)))
         return 1 if marks else 0
     if parts == [annotated] and not marks:
         return 0
@@ -398,7 +417,7 @@ def _finish_video(
     # converts only the frames that are redrawn.
     stop = max(redrawn, default=-1) + 1
     frames = prefetch(
-        read_frames(info.path, info, select=redrawn.__contains__, stop=stop),
+        read_frames(info.path, info, select=redrawn.__contains__, stop=stop, size=size),
         depth=4,
         name="mark-decode",
     )
@@ -409,7 +428,7 @@ def _finish_video(
         def draw() -> Iterator[RGBImage]:
             for frame in frames:
                 row = frame.index
-                yield draw_frame(frame.rgb, sequence.frame(row), row, frame.time_s, marks.get(row))
+                yield draw_frame(frame.rgb, pose_at(row), row, frame.time_s, marks.get(row))
                 if row >= last:
                     return
 
@@ -421,7 +440,3 @@ def _finish_video(
         for part in parts:
             if part != annotated:
                 part.unlink(missing_ok=True)
-
-
-def _still(info: VideoInfo) -> RGBImage:
-    return next(iter(read_frames(info.path, info))).rgb

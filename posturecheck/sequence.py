@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,13 @@ class PoseFrame:
         _check_shape("world_m", self.world_m, (NUM_LANDMARKS, 3))
         _check_shape("visibility", self.visibility, (NUM_LANDMARKS,))
         _check_shape("presence", self.presence, (NUM_LANDMARKS,))
+
+    def scaled(self, fx: float, fy: float) -> PoseFrame:
+        """The same pose on a picture scaled by ``fx`` across and ``fy`` down (image pixels
+        scale, z like x; world metres do not)."""
+        if fx == fy == 1.0:
+            return self
+        return replace(self, image_px=self.image_px * (fx, fy, fx))
 
 
 @dataclass(frozen=True)

@@ -398,13 +398,15 @@ def read_frames(
     *,
     select: Callable[[int], bool] | None = None,
     stop: int | None = None,
+    size: tuple[int, int] | None = None,
 ) -> Iterator[Frame]:
     """Yield upright RGB frames with times from 0 s, strictly increasing.
 
     ``select``: yield only the frames whose index it accepts; the others are decoded (a
     frame's index and time depend on every frame before it) but not converted to RGB, which
     is most of a frame's cost. ``stop``: end before this frame index (the truncation check
-    then does not apply).
+    then does not apply). ``size``: (width, height) of the upright frames wanted, scaled in
+    the same pass as the conversion to RGB (default: the video's own size).
 
     Raises :class:`InputError` when decoding fails part-way, stalls, runs past the limits
     (:data:`MAX_DURATION_S`, :data:`MAX_FRAMES`, :data:`MAX_SIDE_PX`), or the file ends well
@@ -414,9 +416,12 @@ def read_frames(
     info = info or probe(path)
     if info.is_image:
         if (select is None or select(0)) and (stop is None or stop > 0):
-            yield Frame(0, 0.0, _read_image(path))
+            rgb = _read_image(path)
+            if size is not None and size != (info.width, info.height):
+                rgb = _resized(rgb, size)
+            yield Frame(0, 0.0, rgb)
         return
-    yield from _decode_video(path, info, select, stop)
+    yield from _decode_video(path, info, select, stop, size)
 
 
 _END = object()
@@ -431,16 +436,17 @@ class _Decoder(threading.Thread):
         info: VideoInfo,
         select: Callable[[int], bool] | None,
         stop: int | None,
+        size: tuple[int, int] | None,
     ) -> None:
         super().__init__(name=f"decode {path.name}", daemon=True)
         self.path, self.info = path, info
-        self.select, self.stop_at = select, stop
+        self.select, self.stop_at, self.size = select, stop, size
         self.frames: queue.Queue[object] = queue.Queue(maxsize=2)
         self.stop = threading.Event()
 
     def run(self) -> None:
         try:
-            for frame in _decode(self.path, self.info, self.select, self.stop_at):
+            for frame in _decode(self.path, self.info, self.select, self.stop_at, self.size):
                 if not self._put(frame):
                     return
             self._put(_END)
@@ -462,8 +468,9 @@ def _decode_video(
     info: VideoInfo,
     select: Callable[[int], bool] | None = None,
     stop: int | None = None,
+    size: tuple[int, int] | None = None,
 ) -> Iterator[Frame]:
-    decoder = _Decoder(path, info, select, stop)
+    decoder = _Decoder(path, info, select, stop, size)
     decoder.start()
     stalled = False
     try:
@@ -490,6 +497,7 @@ def _decode(
     info: VideoInfo,
     select: Callable[[int], bool] | None = None,
     stop: int | None = None,
+    size: tuple[int, int] | None = None,
 ) -> Iterator[Frame]:
     """The decoding itself (on the :class:`_Decoder` thread), with every limit checked."""
     fallback_dt = 1.0 / info.fps if info.fps > 0 else 1.0 / 30.0
@@ -527,12 +535,7 @@ def _decode(
                 last_time = t
                 wanted = select is None or select(index)
                 if wanted:
-                    rgb = _fit(
-                        path,
-                        index,
-                        _upright(frame.to_ndarray(format="rgb24"), _rotation(frame)),
-                        info,
-                    )
+                    rgb = _convert(frame, size or (info.width, info.height))
                 busy_s += time.monotonic() - started
                 if busy_s > DECODE_BUDGET_S + DECODE_S_PER_FRAME * (index + 1):
                     raise InputError(
@@ -566,19 +569,30 @@ def _decode(
         )
 
 
-def _fit(path: Path, index: int, rgb: RGBImage, info: VideoInfo) -> RGBImage:
-    """Scale a frame whose size changed mid-stream back to the video's size."""
-    if rgb.shape[:2] == (info.height, info.width):
-        return rgb
-    log.info(
-        "%s: frame %d is %dx%d; scaled to %dx%d",
-        path,
-        index,
-        rgb.shape[1],
-        rgb.shape[0],
-        info.width,
-        info.height,
+def _convert(frame: av.VideoFrame, size: tuple[int, int]) -> RGBImage:
+    """One decoded frame as an upright RGB image of ``size``: the scaling, if any, happens
+    in the same pass as the conversion (a frame whose size changed mid-stream is scaled back
+    to the video's size this way too)."""
+    rotation = _rotation(frame)
+    width, height = size
+    stored = (height, width) if rotation % 180 == 90 else (width, height)
+    if (frame.width, frame.height) == stored:
+        return _upright(frame.to_ndarray(format="rgb24"), rotation)
+    scaled = frame.to_ndarray(
+        format="rgb24", width=stored[0], height=stored[1], interpolation="AREA"
     )
-    return np.ascontiguousarray(
-        cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA), dtype=np.uint8
-    )
+    return _upright(scaled, rotation)
+
+
+def _resized(rgb: RGBImage, size: tuple[int, int]) -> RGBImage:
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def work_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """The size to analyse and draw a ``width`` x ``height`` picture at: scaled down, aspect
+    kept, so its longer side is at most ``max_side`` (``None``: as it is); even sides, as
+    H.264 needs."""
+    if max_side is None or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)

@@ -46,7 +46,8 @@ def test_pose_found_on_95_percent_of_clean_side_view_frames(
         assert stream.codec_context.name == "h264"
         frames = list(container.decode(stream))
     assert len(frames) == report["video"]["frames"] == len(result.sequence)
-    width, height = report["video"]["width"], report["video"]["height"]
+    width, height = report["processing"]["analysed_size"]  # the video's, at most 1280 px
+    assert max(width, height) == min(1280, max(report["video"]["width"], report["video"]["height"]))
     assert (frames[0].width, frames[0].height) == (width + width % 2, height + height % 2)
     np.testing.assert_allclose([f.time for f in frames], result.sequence.time_s, atol=2e-3)
 
@@ -168,3 +169,29 @@ def test_lanes_side_by_side_give_one_video_like_a_single_lane(
     assert last >= split  # a flag that runs into the second lane's part
     for frame in {int(f["worst_frame"]) for f in findings} | {last}:
         assert _fault_coloured_pixels(decoded[2][frame]) > 200, frame
+
+
+def test_large_frames_are_posed_at_working_size_with_landmarks_in_video_pixels(
+    tmp_path: Path, realdata: Path, model_path: Path
+) -> None:
+    frames, fps = real_frames(realdata / "videos" / "deadlift_side_mattiolato_good01.mp4", 45)
+    clip = write_clip(tmp_path / "full_hd.mp4", frames, fps=fps)  # 1920x1080
+    runs = {
+        side: analyse(
+            clip,
+            tmp_path / f"max{side}",
+            options=AnalysisOptions(model_path=model_path, max_side=side, lanes=1),
+        )
+        for side in (None, 960)
+    }
+    full, small = runs[None], runs[960]
+    assert full.report["processing"]["analysed_size"] == [1920, 1080]
+    assert small.report["processing"]["analysed_size"] == [960, 540]
+    with av.open(str(small.files["annotated"])) as container:
+        first = next(container.decode(video=0))
+    assert (first.width, first.height) == (960, 540)
+    # Landmarks come back in the video's own pixels: where the full-size pass put them.
+    a, b = full.sequence.image_px[..., :2], small.sequence.image_px[..., :2]
+    assert small.sequence.width == 1920 and np.nanmax(b[..., 1]) > 540  # feet low in 1080
+    body = [11, 12, 23, 24, 25, 26]  # shoulders, hips, knees
+    assert float(np.nanmedian(np.abs(a[:, body] - b[:, body]))) < 6.0

@@ -89,3 +89,12 @@ def test_landmark_sides_by_name() -> None:
     assert is_left(Landmark.LEFT_EYE) and not is_left(Landmark.RIGHT_EYE)
     assert is_left(Landmark.LEFT_KNEE) and not is_left(Landmark.NOSE)
     assert sum(is_left(lm) for lm in Landmark) == 16
+
+
+def test_pose_scaled_to_another_picture_size() -> None:
+    rng = np.random.default_rng(3)
+    pose = PoseFrame(rng.random((33, 3)) * 100, rng.random((33, 3)), np.ones(33), np.ones(33))
+    big = pose.scaled(2.0, 1.5)
+    np.testing.assert_allclose(big.image_px, pose.image_px * (2.0, 1.5, 2.0))
+    np.testing.assert_array_equal(big.world_m, pose.world_m)
+    assert pose.scaled(1.0, 1.0) is pose

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from posturecheck.encode import H264Writer
 from posturecheck.errors import InputError
-from posturecheck.video import probe, read_frames
+from posturecheck.video import probe, read_frames, work_size
 
 from media import pattern_frames, set_mp4_rotation, write_clip
 
@@ -161,3 +162,39 @@ def test_stopping_early_is_not_mistaken_for_a_truncated_file(tmp_path: Path) -> 
     clip = write_clip(tmp_path / "plain.mp4", pattern_frames(40, 64, 48))
     assert [f.index for f in read_frames(clip, stop=3)] == [0, 1, 2]
     assert [f.index for f in read_frames(clip, select=lambda i: i >= 38)] == [38, 39]
+
+
+@pytest.mark.parametrize(
+    ("size", "max_side", "expected"),
+    [
+        ((1920, 1080), 1280, (1280, 720)),
+        ((1080, 1920), 1280, (720, 1280)),  # portrait phone
+        ((3840, 2160), 1280, (1280, 720)),
+        ((1280, 720), 1280, (1280, 720)),  # small enough already
+        ((1366, 768), 1280, (1280, 720)),
+        ((1920, 1080), None, (1920, 1080)),
+    ],
+)
+def test_work_size_keeps_the_aspect_and_even_sides(
+    size: tuple[int, int], max_side: int | None, expected: tuple[int, int]
+) -> None:
+    assert work_size(*size, max_side) == expected
+
+
+def test_frames_scaled_while_decoding_match_a_resize_of_the_full_frames(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "big.mp4", pattern_frames(3, 640, 360))
+    full = list(read_frames(clip))
+    small = list(read_frames(clip, size=(320, 180)))
+    assert [f.rgb.shape for f in small] == [(180, 320, 3)] * 3
+    for a, b in zip(full, small, strict=True):
+        ref = cv2.resize(a.rgb, (320, 180), interpolation=cv2.INTER_AREA)
+        assert np.abs(ref.astype(int) - b.rgb).mean() < 4
+
+
+def test_rotated_clip_is_scaled_to_the_upright_size(tmp_path: Path) -> None:
+    stored = [np.ascontiguousarray(np.rot90(f, k=-1)) for f in pattern_frames(2, 128, 96)]
+    clip = write_clip(tmp_path / "rot.mp4", stored)
+    set_mp4_rotation(clip, 90)
+    frame = next(iter(read_frames(clip, size=(64, 48))))
+    assert frame.rgb.shape == (48, 64, 3)
+    assert frame.rgb[2, 2, 0] > 150 and frame.rgb[2, 2, 1] < 100  # red marker top-left
