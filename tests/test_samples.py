@@ -146,10 +146,7 @@ _CLEAN_XFAIL: dict[str, str] = {
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=[_xfail(r)] if (r := _CLEAN_XFAIL.get(n)) else [])
-        for n in CLEAN_CLIPS
-    ],
+    [pytest.param(n, marks=[_xfail(r)] if (r := _CLEAN_XFAIL.get(n)) else []) for n in CLEAN_CLIPS],
 )
 def test_clean_clip_has_no_moderate_or_severe_finding(clip: Runner, name: str) -> None:
     run = clip(name)
