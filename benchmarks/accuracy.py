@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import io
 import json
 import os
 import subprocess
@@ -46,7 +45,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
-from unittest import mock
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +92,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
 DEFAULT_TRUTH = REPO / "sample_videos"
 DEFAULT_REALDATA = REPO.parent / "shared" / "realdata"
 DEFAULT_OUT = REPO / "docs" / "accuracy.md"
+README = REPO / "README.md"
+README_START = "<!-- accuracy table: written by benchmarks/accuracy.py -->"
+README_END = "<!-- end of accuracy table -->"
 
 _COCO_PARTS = ("eye", "ear", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel")
 #: BlazePose landmark → keypoint of the body model's COCO surface regressor.
@@ -758,7 +759,22 @@ def render_clips(n: int, out_dir: Path, seed: int) -> list[Path]:
 # --- real clips -------------------------------------------------------------------------------
 
 
-def realdata_report(realdata: Path, cache: Path | None) -> list[str]:
+@dataclass(frozen=True)
+class RealSummary:
+    """(right, total) per figure on the usable real clips."""
+
+    exercise: tuple[int, int]
+    view: tuple[int, int]
+    reps: tuple[int, int]
+    good: tuple[int, int]
+    bad: tuple[int, int]
+
+
+def _tally(flags: Sequence[bool]) -> tuple[int, int]:
+    return sum(flags), len(flags)
+
+
+def realdata_report(realdata: Path, cache: Path | None) -> tuple[list[str], RealSummary | None]:
     """The reports of ``realdata_eval.py`` and ``findings_eval.py`` on the usable real clips.
 
     Landmarks are read from ``cache`` (``<stem>/landmarks.npz``), and those missing are
@@ -770,7 +786,7 @@ def realdata_report(realdata: Path, cache: Path | None) -> list[str]:
 
     ann = realdata / "annotations.json"
     if not ann.is_file():
-        return [f"_No real clips: {ann} not found._"]
+        return [f"_No real clips: {ann} not found._"], None
     clips = [c for c in json.loads(ann.read_text()) if c["usable_for_eval"]["usable"] == "yes"]
     with contextlib.ExitStack() as stack:
         if cache is None:
@@ -784,10 +800,15 @@ def realdata_report(realdata: Path, cache: Path | None) -> list[str]:
             assert seq is not None
             results.append(realdata_eval.evaluate(clip, seq))
         detection = realdata_eval.report(results, show_all=False)
-        findings = io.StringIO()
-        argv = ["findings_eval.py", "--realdata", str(realdata), "--cache", str(cache)]
-        with mock.patch.object(sys, "argv", argv), contextlib.redirect_stdout(findings):
-            findings_eval.main()
+        findings = findings_eval.score(realdata, cache)
+    used = [r for r in results if r.usable]
+    summary = RealSummary(
+        exercise=_tally([r.exercise_true == r.exercise_pred for r in used]),
+        view=_tally([bool(r.view_ok) for r in used if r.view_ok is not None]),
+        reps=_tally([r.reps_true == r.reps_pred for r in used]),
+        good=findings.good,
+        bad=findings.bad,
+    )
     return [
         f"## Real clips ({realdata.name}: {len(clips)} usable clips, hand labels)",
         "",
@@ -801,8 +822,77 @@ def realdata_report(realdata: Path, cache: Path | None) -> list[str]:
         "Findings against the sources' good/bad labels (`benchmarks/findings_eval.py`; issue 5 "
         "asks ≥ 80% for both):",
         "",
-        findings.getvalue().rstrip(),
+        findings.text(),
+    ], summary
+
+
+# --- the README's summary table -------------------------------------------------------------
+
+
+def _frac(ok_n: tuple[int, int]) -> str:
+    ok, n = ok_n
+    return f"{ok}/{n}" if n else NA
+
+
+def readme_table(runs: Sequence[ClipRun], real: RealSummary | None, details: str) -> list[str]:
+    """The headline figures: rendered clips (exact truth) beside the real clips (hand labels)."""
+    clean = [r for r in runs if r.clean]
+    hits = [
+        key in flagged(r.auto, r.truth, LEVELS["mild+"])
+        for r in runs
+        for key in sorted(injected(r.truth), key=str)
     ]
+    side = [r for r in runs if r.view == "side"]
+    angles = metric_errors(side, "joints")
+    surface = metric_errors(side, "surface")
+
+    def mae(name: str) -> str:
+        return f"{angles[name].mae:.1f}° / {surface[name].mae:.1f}°" if name in angles else NA
+
+    def real_cell(name: str) -> str:
+        return _frac(getattr(real, name)) if real is not None else NA
+
+    rows = [
+        ("exercise right", _tally([r.exercise == r.auto.exercise.name for r in runs]), "exercise"),
+        ("view right", _tally([r.view == r.auto.view.name for r in runs]), "view"),
+        ("rep count exactly right", _tally([r.reps_right for r in runs]), "reps"),
+        (
+            "clean (rendered) / good (real) clips with no moderate or severe flag",
+            _tally([not flagged(r.auto, r.truth, SERIOUS) for r in clean]),
+            "good",
+        ),
+        (
+            "injected faults flagged at their rep (rendered) / bad clips flagged (real)",
+            _tally(hits),
+            "bad",
+        ),
+    ]
+    return [
+        README_START,
+        "",
+        f"| | rendered clips, exact truth ({len(runs)}) | real development clips, hand labels |",
+        "|---|---:|---:|",
+        *(f"| {label} | {_frac(ours)} | {real_cell(name)} |" for label, ours, name in rows),
+        f"| side view MAE vs joint centres / surface keypoints: knee | "
+        f"{mae('knee_flexion_deg')} | n/a |",
+        f"| hip | {mae('hip_flexion_deg')} | n/a |",
+        f"| trunk lean | {mae('trunk_lean_deg')} | n/a |",
+        "",
+        f"Written by `benchmarks/accuracy.py` on {dt.date.today().isoformat()} (revision "
+        f"`{_git_revision()}`); every table behind these figures is in [{details}]({details}).",
+        "",
+        README_END,
+    ]
+
+
+def update_readme(path: Path, table: Sequence[str]) -> None:
+    """Replace the lines between the table's markers in ``path`` (which must hold them)."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{path}: no '{README_START}' ... '{README_END}' block to update")
+    new = text[:start] + "\n".join(table) + text[end + len(README_END) :]
+    path.write_text(new, encoding="utf-8")
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -848,6 +938,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-realdata", action="store_true", help="skip the real clips")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown copy ('-': none)")
+    parser.add_argument(
+        "--readme", type=Path, default=README, help="README with the summary table ('-': none)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -869,11 +962,13 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *truth_report(runs, source),
     ]
+    real: RealSummary | None = None
     if not args.no_realdata:
         cache = args.realdata_cache
         if cache is not None:
             cache.mkdir(parents=True, exist_ok=True)
-        lines += ["", *realdata_report(args.realdata, cache)]
+        real_lines, real = realdata_report(args.realdata, cache)
+        lines += ["", *real_lines]
     lines += ["", f"_Took {time.perf_counter() - started:.0f} s._"]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
@@ -881,6 +976,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         _log(f"wrote {args.out}")
+    if str(args.readme) != "-":
+        update_readme(args.readme, readme_table(runs, real, _rel(args.out)))
+        _log(f"updated the table in {args.readme}")
     return 0
 
 

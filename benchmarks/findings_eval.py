@@ -17,6 +17,7 @@ import csv
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,27 +40,45 @@ def _landmarks(video: Path, cache: Path | None) -> PoseSequence:
         return analyse(video, Path(tmp) / "out").sequence
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
-    parser.add_argument("--cache", type=Path, default=None, help="folder of <stem>/landmarks.npz")
-    parser.add_argument("--all", action="store_true", help="also clips marked not usable")
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Scores:
+    """Per-clip table rows, and (right, total) for good and for bad clips."""
 
-    notes = {a["file"]: a for a in json.loads((args.realdata / "annotations.json").read_text())}
-    with (args.realdata / "source_labels.tsv").open() as fh:
+    rows: list[str]
+    good: tuple[int, int]
+    bad: tuple[int, int]
+
+    def text(self) -> str:
+        (good_ok, good_n), (bad_ok, bad_n) = self.good, self.bad
+        return "\n".join(
+            [
+                "| clip | label | exercise | view | reps | moderate/severe findings "
+                "| annotated faults |",
+                "|---|---|---|---|---:|---|---|",
+                *self.rows,
+                "",
+                f"good clips with no moderate/severe finding: {good_ok}/{good_n} "
+                f"({good_ok / max(good_n, 1):.0%}; target >= 80%)",
+                f"bad clips with a moderate/severe finding:   {bad_ok}/{bad_n} "
+                f"({bad_ok / max(bad_n, 1):.0%}; target >= 80%)",
+            ]
+        )
+
+
+def score(realdata: Path, cache: Path | None, show_all: bool = False) -> Scores:
+    """Findings on every labelled clip (usable ones unless ``show_all``)."""
+    notes = {a["file"]: a for a in json.loads((realdata / "annotations.json").read_text())}
+    with (realdata / "source_labels.tsv").open() as fh:
         labels = [r for r in csv.DictReader(fh, delimiter="\t") if r["file"].startswith("videos/")]
-
-    print("| clip | label | exercise | view | reps | moderate/severe findings | annotated faults |")
-    print("|---|---|---|---|---:|---|---|")
+    rows: list[str] = []
     tally = {"good": [0, 0], "bad": [0, 0]}
     for row in labels:
         note = notes.get(row["file"], {})
         usable = note.get("usable_for_eval", {}).get("usable") == "yes"
-        if not usable and not args.all:
+        if not usable and not show_all:
             continue
-        video = args.realdata / row["file"]
-        result = analyse_sequence(_landmarks(video, args.cache))
+        video = realdata / row["file"]
+        result = analyse_sequence(_landmarks(video, cache))
         serious = [f for f in result.judgement.findings if f.severity in SERIOUS]
         flagged = sorted({f"{f.fault}:{f.severity[:3]}" for f in serious})
         seen = [f"{f['name']}({f.get('confidence', '?')[:1]})" for f in note.get("faults", [])]
@@ -67,22 +86,22 @@ def main() -> None:
         ok = (not serious) if label == "good" else bool(serious)
         tally[label][0] += ok
         tally[label][1] += 1
-        print(
+        rows.append(
             f"| {video.stem} | {label}{'' if ok else ' ✗'} | {result.exercise.name} | "
             f"{result.view.name} | {len(result.reps)} | {', '.join(flagged) or '-'} | "
             f"{', '.join(seen) or '-'} |"
         )
-    good_ok, good_n = tally["good"]
-    bad_ok, bad_n = tally["bad"]
-    print()
-    print(
-        f"good clips with no moderate/severe finding: {good_ok}/{good_n} "
-        f"({good_ok / max(good_n, 1):.0%}; target >= 80%)"
-    )
-    print(
-        f"bad clips with a moderate/severe finding:   {bad_ok}/{bad_n} "
-        f"({bad_ok / max(bad_n, 1):.0%}; target >= 80%)"
-    )
+    good, bad = tally["good"], tally["bad"]
+    return Scores(rows, (good[0], good[1]), (bad[0], bad[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
+    parser.add_argument("--cache", type=Path, default=None, help="folder of <stem>/landmarks.npz")
+    parser.add_argument("--all", action="store_true", help="also clips marked not usable")
+    args = parser.parse_args()
+    print(score(args.realdata, args.cache, args.all).text())
 
 
 if __name__ == "__main__":
