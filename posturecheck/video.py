@@ -421,32 +421,33 @@ def read_frames(
                 rgb = _resized(rgb, size)
             yield Frame(0, 0.0, rgb)
         return
-    yield from _decode_video(path, info, select, stop, size)
+    yield from _decode_video(path, info, _Wanted(select, stop, size))
 
 
 _END = object()
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """Which frames :func:`read_frames` yields (``select``, ``stop``) and at what ``size``."""
+
+    select: Callable[[int], bool] | None = None
+    stop: int | None = None
+    size: tuple[int, int] | None = None
+
+
 class _Decoder(threading.Thread):
     """Decodes on its own thread into a short queue, so the reader can time FFmpeg out."""
 
-    def __init__(
-        self,
-        path: Path,
-        info: VideoInfo,
-        select: Callable[[int], bool] | None,
-        stop: int | None,
-        size: tuple[int, int] | None,
-    ) -> None:
+    def __init__(self, path: Path, info: VideoInfo, wanted: _Wanted) -> None:
         super().__init__(name=f"decode {path.name}", daemon=True)
-        self.path, self.info = path, info
-        self.select, self.stop_at, self.size = select, stop, size
+        self.path, self.info, self.wanted = path, info, wanted
         self.frames: queue.Queue[object] = queue.Queue(maxsize=2)
         self.stop = threading.Event()
 
     def run(self) -> None:
         try:
-            for frame in _decode(self.path, self.info, self.select, self.stop_at, self.size):
+            for frame in _decode(self.path, self.info, self.wanted):
                 if not self._put(frame):
                     return
             self._put(_END)
@@ -463,14 +464,8 @@ class _Decoder(threading.Thread):
         return False
 
 
-def _decode_video(
-    path: Path,
-    info: VideoInfo,
-    select: Callable[[int], bool] | None = None,
-    stop: int | None = None,
-    size: tuple[int, int] | None = None,
-) -> Iterator[Frame]:
-    decoder = _Decoder(path, info, select, stop, size)
+def _decode_video(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
+    decoder = _Decoder(path, info, wanted)
     decoder.start()
     stalled = False
     try:
@@ -492,14 +487,9 @@ def _decode_video(
             decoder.join(_JOIN_S)
 
 
-def _decode(
-    path: Path,
-    info: VideoInfo,
-    select: Callable[[int], bool] | None = None,
-    stop: int | None = None,
-    size: tuple[int, int] | None = None,
-) -> Iterator[Frame]:
+def _decode(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
     """The decoding itself (on the :class:`_Decoder` thread), with every limit checked."""
+    select, stop, size = wanted.select, wanted.stop, wanted.size
     fallback_dt = 1.0 / info.fps if info.fps > 0 else 1.0 / 30.0
     first_time: float | None = None
     last_time = -np.inf
@@ -533,8 +523,8 @@ def _decode(
                         "frames/s), more than posturecheck analyses. Trim it to the lift."
                     )
                 last_time = t
-                wanted = select is None or select(index)
-                if wanted:
+                keep = select is None or select(index)
+                if keep:
                     rgb = _convert(frame, size or (info.width, info.height))
                 busy_s += time.monotonic() - started
                 if busy_s > DECODE_BUDGET_S + DECODE_S_PER_FRAME * (index + 1):
@@ -543,7 +533,7 @@ def _decode(
                         "frames) and was stopped; the file is probably corrupt. Export or "
                         "copy it again from the phone."
                     )
-                if wanted:
+                if keep:
                     yield Frame(index, t, rgb)
                 index += 1
     except InputError:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -363,6 +363,16 @@ def side_view(
         camera=camera,
         missing=missing,
     )
+
+
+def arms_forward_squat(depth: npt.ArrayLike, **kw: Any) -> PoseSequence:
+    """A side-view squat with the arms held forward: per frame, ``depth`` 0 = standing,
+    1 = thighs below parallel; ``kw`` go to :func:`side_view`."""
+    d = np.asarray(depth, dtype=np.float64)
+    pose = SidePose(
+        shank_deg=35 * d, knee_flexion_deg=125 * d, hip_flexion_deg=115 * d, arm_deg=90.0
+    )
+    return side_view(pose, **kw)
 
 
 def expected_side_metrics(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -17,7 +19,14 @@ from posturecheck.live import (
 )
 from posturecheck.sequence import PoseSequence
 
-from builders import SidePose, expected_side_metrics, frame_times, keyframe_profile, side_view
+from builders import (
+    SidePose,
+    arms_forward_squat,
+    expected_side_metrics,
+    frame_times,
+    keyframe_profile,
+    side_view,
+)
 from live_fakes import FPS, GOOD, FakeDetector, blank, first, run
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,12 +49,8 @@ def profile(keys: list[tuple[float, float]], n: int) -> FloatArray:
     return keyframe_profile(keys, n, FPS)
 
 
-def squat(depth: FloatArray, **kw: object) -> PoseSequence:
-    pose = SidePose(
-        shank_deg=35 * depth, knee_flexion_deg=125 * depth, hip_flexion_deg=115 * depth,
-        arm_deg=90.0,
-    )  # fmt: skip
-    return side_view(pose, fps=FPS, camera=GOOD, **kw)  # type: ignore[arg-type]
+def squat(depth: FloatArray, **kw: Any) -> PoseSequence:
+    return arms_forward_squat(depth, fps=FPS, camera=GOOD, **kw)
 
 
 def deadlift(depth: FloatArray, **kw: object) -> PoseSequence:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +14,7 @@ import pytest
 from posturecheck.reps import Rep, body_heights, detect_reps, rep_phase
 from posturecheck.sequence import PoseSequence
 
-from builders import Camera, SidePose, keyframe_profile, side_view, with_missing
+from builders import Camera, SidePose, arms_forward_squat, keyframe_profile, side_view, with_missing
 
 FPS = 30.0
 FloatArray = npt.NDArray[np.float64]
@@ -23,13 +24,8 @@ def profile(keys: list[tuple[float, float]], n: int) -> FloatArray:
     return keyframe_profile(keys, n, FPS)
 
 
-def squat(depth: FloatArray, **kw: object) -> PoseSequence:
-    """Arms-forward squat: 0 = standing, 1 = thighs below parallel."""
-    pose = SidePose(
-        shank_deg=35 * depth, knee_flexion_deg=125 * depth, hip_flexion_deg=115 * depth,
-        arm_deg=90.0,
-    )  # fmt: skip
-    return side_view(pose, fps=FPS, **kw)  # type: ignore[arg-type]
+def squat(depth: FloatArray, **kw: Any) -> PoseSequence:
+    return arms_forward_squat(depth, fps=FPS, **kw)
 
 
 def deadlift(depth: FloatArray, **kw: object) -> PoseSequence:

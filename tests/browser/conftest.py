@@ -126,6 +126,25 @@ def chromium_context(profile: Path, extra_args: Sequence[str] = ()) -> Iterator[
             context.close()
 
 
+def _overflow_at_phone_width(page: Any) -> int:
+    """Resize ``page`` to a phone's width (390 px) and return how many pixels its main area
+    scrolls sideways (0 or 1: it fits)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(800)
+    return int(
+        page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]');"
+            " return m.scrollWidth - m.clientWidth; }"
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def overflow_at_phone_width() -> Callable[[Any], int]:
+    """:func:`_overflow_at_phone_width`, for test modules."""
+    return _overflow_at_phone_width
+
+
 @pytest.fixture(scope="session")
 def launch_chromium() -> Callable[..., contextlib.AbstractContextManager[Any]]:
     """:func:`chromium_context`, for test modules (conftest is not importable by name)."""

@@ -53,7 +53,9 @@ def _frame_text(page: Any) -> str:
     return str(page.get_by_text(re.compile(r"^Frame \d+ of \d+")).first.inner_text())
 
 
-def test_upload_play_step_and_history(page: Any, server: Any, realdata: Path, shoot: Any) -> None:
+def test_upload_play_step_and_history(
+    page: Any, server: Any, realdata: Path, shoot: Any, overflow_at_phone_width: Any
+) -> None:
     clip = realdata / "videos" / "deadlift_side_jeffchen_good.mp4"
     page.goto(server.url)
     page.get_by_role("heading", name="Analyse a lift").wait_for(timeout=30_000)
@@ -105,13 +107,7 @@ def test_upload_play_step_and_history(page: Any, server: Any, realdata: Path, sh
     assert report["video"]["frames"] == 62
 
     # Phone width: everything fits, nothing scrolls sideways.
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(500)
-    overflow = page.evaluate(
-        "() => { const m = document.querySelector('[data-testid=stMain]');"
-        " return m.scrollWidth - m.clientWidth; }"
-    )
-    assert overflow <= 1
+    assert overflow_at_phone_width(page) <= 1
     shoot(page, "05-review-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -156,7 +156,9 @@ def _live_then_review(page: Any, server: Any, shoot: Any) -> None:
     assert elapsed < 90
 
 
-def test_history_charts_a_lifters_sessions(camera_page: Any, server: Any, shoot: Any) -> None:
+def test_history_charts_a_lifters_sessions(
+    camera_page: Any, server: Any, shoot: Any, overflow_at_phone_width: Any
+) -> None:
     """History with a few saved sessions of one lifter: the progress chart is drawn."""
     from datetime import UTC, datetime, timedelta
 
@@ -192,11 +194,5 @@ def test_history_charts_a_lifters_sessions(camera_page: Any, server: Any, shoot:
     assert charts.count() == 4  # reps, depth, flags in all, flags by fault
     shoot(page, "live-03-history-progress")
     # Phone width: the charts shrink with the page; nothing scrolls sideways.
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(800)
-    overflow = page.evaluate(
-        "() => { const m = document.querySelector('[data-testid=stMain]');"
-        " return m.scrollWidth - m.clientWidth; }"
-    )
-    assert overflow <= 1
+    assert overflow_at_phone_width(page) <= 1
     shoot(page, "live-04-history-phone")
