@@ -150,6 +150,12 @@ class PersonDefaults:
             )
 
 
+#: A knee less than this high above the ankles (leg lengths) has been dropped onto the ankle
+#: by the model (legs hidden, e.g. behind the plates): no shin leans that far (about
+#: 0.35-0.5 in a deep squat or a deadlift set-up). Used by reps and exercise alike.
+KNEE_ON_ANKLE = 0.15
+
+
 @dataclass(frozen=True)
 class RepDefaults:
     """Finding reps in the lifter's normalised body height (:mod:`posturecheck.reps`).
@@ -172,6 +178,8 @@ class RepDefaults:
         min_bottom_band: ... but at least this many leg lengths (noise floor).
         max_gap_s: longer gaps in the height signal (the lifter out of frame) split reps.
         min_point_confidence: ankles, hips, shoulders, wrists below this do not count.
+        min_knee_height: a knee lower than this is not compared with the bar (see
+            :data:`KNEE_ON_ANKLE`).
     """
 
     floor_window_s: float = 2.0
@@ -184,6 +192,7 @@ class RepDefaults:
     min_bottom_band: float = 0.02
     max_gap_s: float = 0.5
     min_point_confidence: float = 0.3
+    min_knee_height: float = KNEE_ON_ANKLE
 
     def __post_init__(self) -> None:
         _check_positive(
@@ -265,10 +274,8 @@ class ExerciseDefaults:
             lengths above the ankles: the bar never reaches the floor) is noted as an RDL.
         sumo_min_stance: ankle gap ÷ hip-joint width (seen face on) from which the stance
             is noted as sumo (about 2 at shoulder width).
-        min_knee_height: a knee less than this high above the ankles (leg lengths) is a
-            tracking failure (legs hidden, e.g. behind the plates; the model then drops the
-            knee onto the ankle): no shin leans that far, about 0.35-0.5 in a deep squat or a
-            deadlift set-up. Cues measured against the knee skip such frames.
+        min_knee_height: a knee lower than this (see :data:`KNEE_ON_ANKLE`) is a tracking
+            failure; cues measured against the knee skip such frames.
         opening_s: how a clip opens (standing, or low in a deadlift set-up) is the median
             hip height over its first this many seconds: a cut-in frame from another shot
             does not count.
@@ -282,7 +289,7 @@ class ExerciseDefaults:
     rdl_min_thigh: float = 0.85
     rdl_min_wrist_height: float = 0.3
     sumo_min_stance: float = 3.0
-    min_knee_height: float = 0.15
+    min_knee_height: float = KNEE_ON_ANKLE
     opening_s: float = 0.2
 
     def __post_init__(self) -> None:

@@ -343,21 +343,27 @@ def _bottom_seen(
     region: tuple[int, int],
     first_row: int,
     exercise: Exercise,
+    *,
+    min_knee_height: float,
 ) -> bool:
     """Whether the rep's bottom is really in the clip (README: a rep is complete when its
     bottom and its whole concentric part are seen).
 
     A squat opening below standing is complete if the descent into the bottom is seen. A
-    deadlift opening low is complete if the bar is below the knees at the bottom (on the
-    floor or its lowest point), not mid-pull.
+    deadlift opening low is complete if the bar is below the knees at its lowest point in
+    the bottom, not mid-pull (knees the model dropped onto the ankles are not compared).
     """
     if not ex.opened_low:
         return True
     if exercise == "squat":
         return region[0] > first_row
-    row = region[1]
-    seen = min(h.wrist_conf[row], h.knee_conf[row]) >= 0.5
-    return not (seen and h.wrist[row] > h.knee[row])
+    rows = np.arange(region[0], region[1] + 1)
+    seen = rows[np.minimum(h.wrist_conf[rows], h.knee_conf[rows]) >= 0.5]
+    seen = seen[np.isfinite(h.wrist[seen]) & (h.knee[seen] >= min_knee_height)]
+    if seen.size == 0:
+        return True
+    lowest = seen[np.argmin(h.wrist[seen])]  # the bar's lowest point in the bottom
+    return not h.wrist[lowest] > h.knee[lowest]
 
 
 def _runs(s: FloatArray, time_s: FloatArray, settings: RepDefaults) -> list[tuple[int, int]]:
@@ -401,7 +407,9 @@ def detect_reps(
                 )
                 if reps and at_floor:
                     continue  # the lowering after the last lockout belongs to that rep
-            complete = end is not None and _bottom_seen(h, ex, region, run[0], exercise)
+            complete = end is not None and _bottom_seen(
+                h, ex, region, run[0], exercise, min_knee_height=rs.min_knee_height
+            )
             reps.append(
                 _make_rep(
                     index=len(reps) + 1,

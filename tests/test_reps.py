@@ -11,7 +11,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from posturecheck.reps import Rep, body_heights, detect_reps, rep_phase
+from posturecheck.reps import (
+    BodyHeights,
+    Rep,
+    _bottom_seen,
+    _Excursion,
+    body_heights,
+    detect_reps,
+    rep_phase,
+)
 from posturecheck.sequence import PoseSequence
 
 from builders import Camera, SidePose, arms_forward_squat, keyframe_profile, side_view, with_missing
@@ -218,3 +226,35 @@ def test_real_clip_exercise_view_and_reps(
     for want, got in zip(truth["list"], [r for r in reps if r.complete], strict=True):
         assert abs(got.bottom_frame - want["bottom"]) <= tol
         assert got.end_frame is not None and abs(got.end_frame - want["end"]) <= tol
+
+
+def _heights(wrist: list[float], knee: list[float], conf: float = 0.9) -> BodyHeights:
+    n = len(wrist)
+    ones = np.ones(n)
+    return BodyHeights(
+        time_s=np.arange(n) / FPS, hip=ones, shoulder=ones, knee=np.asarray(knee, float),
+        wrist=np.asarray(wrist, float), leg_px=ones * 200, wrist_conf=ones * conf,
+        knee_conf=ones * conf,
+    )  # fmt: skip
+
+
+_OPENED_LOW = _Excursion(down=0, up=5, opened_low=True, top=1.0)
+
+
+@pytest.mark.parametrize(
+    ("wrist", "knee", "complete"),
+    [
+        # The bar at its lowest is below the knees, then rises past them: the bottom is seen.
+        ([0.2, 0.15, 0.2, 0.4, 0.6], [0.5] * 5, True),
+        # Mid-pull from the first frame: the bar never below the knees.
+        ([0.6, 0.62, 0.65, 0.7, 0.8], [0.5] * 5, False),
+        # Knees the model dropped onto the ankles (plates) are not compared with the bar.
+        ([0.3, 0.3, 0.35, 0.4, 0.5], [0.05] * 5, True),
+    ],
+)
+def test_deadlift_opening_low_is_complete_when_the_bar_is_seen_below_the_knees(
+    wrist: list[float], knee: list[float], complete: bool
+) -> None:
+    h = _heights(wrist, knee)
+    seen = _bottom_seen(h, _OPENED_LOW, (0, 4), 0, "deadlift", min_knee_height=0.15)
+    assert seen is complete
