@@ -16,9 +16,9 @@ from dataclasses import dataclass
 #: Lanes used when the caller does not say: one per core, at most this many.
 MAX_LANES = 4
 
-#: Frames a later lane's estimator sees before its first recorded frame (1 s at 30 fps):
+#: Frames a later lane's estimator sees before its first recorded frame (0.5 s at 30 fps):
 #: enough for the tracker to find the lifter and its landmark filter to settle.
-WARM_FRAMES = 30
+WARM_FRAMES = 15
 
 
 @dataclass(frozen=True)
