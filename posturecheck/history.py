@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,6 +182,25 @@ def _row_to_session(row: sqlite3.Row) -> Session:
     )
 
 
+def _wal(conn: sqlite3.Connection, timeout_s: float) -> str:
+    """Switch to write-ahead logging; returns the journal mode in force.
+
+    Changing the journal mode needs the database to itself, and SQLite answers "database is
+    locked" at once (no busy wait) while another connection holds it, e.g. a second process
+    opening a new database at the same moment: so retry until ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.01
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 class History:
     """The sessions database. Open with ``History(path)``; use as a context manager or close().
 
@@ -204,7 +224,7 @@ class History:
         self._conn = conn
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _wal(conn, busy_timeout_s)
             if str(mode).lower() != "wal":
                 log.warning("history: %s could not switch to WAL (mode %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")

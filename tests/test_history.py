@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,3 +249,37 @@ def test_default_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv(HISTORY_ENV)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_history_path() == tmp_path / "xdg" / "posturecheck" / "history.sqlite3"
+
+
+class _LockedFor:
+    """Stands in for a connection that SQLite answers "database is locked" ``times`` times
+    (what a second process opening a new database at the same moment gets, without any
+    busy wait)."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+
+    def execute(self, sql: str) -> Any:
+        assert sql == "PRAGMA journal_mode = WAL"
+        if self.left > 0:
+            self.left -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return _Row(("wal",))
+
+
+class _Row:
+    def __init__(self, row: tuple[str]) -> None:
+        self.row = row
+
+    def fetchone(self) -> tuple[str]:
+        return self.row
+
+
+def test_switching_to_wal_retries_while_another_process_holds_the_database() -> None:
+    from posturecheck.history import _wal
+
+    conn = _LockedFor(3)
+    assert _wal(conn, timeout_s=5.0) == "wal"  # type: ignore[arg-type]
+    assert conn.left == 0
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _wal(_LockedFor(10**6), timeout_s=0.05)  # type: ignore[arg-type]
