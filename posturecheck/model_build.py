@@ -1,0 +1,255 @@
+"""Route 3 to the pose model: build the ``full`` bundle offline from a PyPI wheel.
+
+The official ``.task`` bundles live on Google's model storage, which is not always
+reachable. The mediapipe 0.10.21 wheel on PyPI, though, carries the BlazePose GHUM "full"
+models (``pose_detection.tflite`` and ``pose_landmark_full.tflite``), and a package index
+usually is reachable. So, for ``full`` only (lite and heavy are in no wheel):
+
+1. ``pip download --no-deps --only-binary=:all:`` fetches that wheel for a fixed Python
+   version and platform (only its data files are used, it is never installed) into a cache
+   folder, so later builds need no network; a cached wheel is reused if it is good;
+2. the two ``.tflite`` files are read from it and checked against the published sha256;
+3. each is given the TFLite metadata the Tasks API needs (an RGB image input with
+   NormalizationOptions: detector mean 127.5 / std 127.5, landmarker mean 0 / std 255),
+   written as an ``M001`` flatbuffer in a new buffer referenced as ``TFLITE_METADATA``
+   (replacing any old entry) with the generated classes mediapipe ships;
+4. they are zipped uncompressed with fixed timestamps, so every build gives the same bytes
+   (:data:`BUILT_FULL_SHA256`), and written atomically into the models folder.
+
+:func:`posturecheck.models.ensure_model` decides when to use this route; see
+models/README.md for the facts behind it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from posturecheck.errors import ModelError
+from posturecheck.model_files import (
+    DETECTOR_MEMBER,
+    LANDMARKER_MEMBER,
+    RouteError,
+    Say,
+    atomic_write,
+    bundle_problem,
+    provenance,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The "full" bundle built from the wheel: the same bytes on every build (see models/README.md).
+BUILT_FULL_SHA256: Final = "62b197223b4ff6d0f41c66e1ad7089e2661a5c0450cebe95a51f1d62dd9f938e"
+BUILT_FULL_SIZE: Final = 9_397_874
+
+WHEEL_REQUIREMENT: Final = "mediapipe==0.10.21"
+WHEEL_GLOB: Final = "mediapipe-0.10.21-*.whl"
+PIP_TIMEOUT_S: Final = 600.0
+_PIP_DOWNLOAD_ARGS: Final = (
+    *("download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check"),
+    *("--python-version", "3.11", "--platform", "manylinux_2_28_x86_64"),
+    *("--no-input", "--progress-bar", "off", WHEEL_REQUIREMENT),
+)
+
+_ZIP_DATE_TIME: Final = (1980, 1, 1, 0, 0, 0)
+_TFLITE_METADATA: Final = "TFLITE_METADATA"
+
+
+@dataclass(frozen=True)
+class WheelModel:
+    """One .tflite taken from the wheel, and the metadata it needs in the bundle."""
+
+    member: str  # name inside the .task bundle
+    wheel_path: str  # name inside the mediapipe 0.10.21 wheel
+    sha256: str  # of the file in the wheel, as published
+    mean: float  # NormalizationOptions: input = (pixel - mean) / std
+    std: float
+    n_outputs: int
+    metadata_name: str
+
+
+_WHEEL_MODELS: tuple[WheelModel, ...] = (
+    WheelModel(
+        member=DETECTOR_MEMBER,
+        wheel_path="mediapipe/modules/pose_detection/pose_detection.tflite",
+        sha256="9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+        mean=127.5,
+        std=127.5,  # [-1, 1]
+        n_outputs=2,
+        metadata_name="pose_detector",
+    ),
+    WheelModel(
+        member=LANDMARKER_MEMBER,
+        wheel_path="mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+        sha256="e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+        mean=0.0,
+        std=255.0,  # [0, 1]
+        n_outputs=5,
+        metadata_name="pose_landmarks_detector",
+    ),
+)
+
+
+def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pip <args>`` with this interpreter (the one place that calls pip)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pip", *args],
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT_S,
+        check=False,
+    )
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " / ".join(line.strip() for line in text.strip().splitlines()[-lines:]) or "no output"
+
+
+def read_wheel_models(wheel: Path) -> dict[str, bytes]:
+    """The two pose .tflite files from a mediapipe wheel, keyed by bundle member name.
+
+    Raises ModelError if the wheel is unreadable or its models are not the published ones.
+    """
+    models: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            for spec in _WHEEL_MODELS:
+                data = zf.read(spec.wheel_path)
+                if hashlib.sha256(data).hexdigest() != spec.sha256:
+                    raise RouteError(f"{spec.wheel_path} in {wheel.name} is not the expected file")
+                models[spec.member] = data
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
+        raise RouteError(f"cannot read the pose models from {wheel} ({exc})") from exc
+    return models
+
+
+def _fetch_wheel(cache_dir: Path, say: Say) -> Path:
+    """The mediapipe 0.10.21 wheel: from ``cache_dir`` if a good one is there, else from PyPI."""
+    for cached in sorted(cache_dir.glob(WHEEL_GLOB)):
+        try:
+            read_wheel_models(cached)
+        except ModelError as exc:
+            say(f"Ignoring the cached wheel {cached}: {exc}")
+            continue
+        say(f"Using the cached wheel {cached}")
+        return cached
+    say(f"Downloading the {WHEEL_REQUIREMENT} wheel from the package index (about 36 MB)")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".pip-") as tmp:
+        try:
+            result = _run_pip([*_PIP_DOWNLOAD_ARGS, "-d", tmp])
+        except subprocess.TimeoutExpired as exc:
+            raise RouteError(f"pip download timed out after {PIP_TIMEOUT_S:.0f} s") from exc
+        if result.returncode != 0:
+            raise RouteError(f"pip download failed: {_tail(result.stderr)}")
+        wheels = sorted(Path(tmp).glob(WHEEL_GLOB))
+        if not wheels:
+            raise RouteError(f"pip download produced no {WHEEL_GLOB} file")
+        target = cache_dir / wheels[0].name
+        wheels[0].replace(target)
+    return target
+
+
+def _metadata_flatbuffer(spec: WheelModel) -> bytes:
+    """TFLite metadata (``M001``): an RGB image input with NormalizationOptions."""
+    import flatbuffers  # type: ignore[import-untyped]
+    from mediapipe.tasks.metadata import metadata_schema_py_generated as meta
+
+    norm = meta.NormalizationOptionsT()
+    norm.mean, norm.std = [spec.mean], [spec.std]
+    unit = meta.ProcessUnitT()
+    unit.optionsType, unit.options = meta.ProcessUnitOptions.NormalizationOptions, norm
+    image = meta.ImagePropertiesT()
+    image.colorSpace = meta.ColorSpaceType.RGB
+    content = meta.ContentT()
+    content.contentPropertiesType = meta.ContentProperties.ImageProperties
+    content.contentProperties = image
+    tensor = meta.TensorMetadataT()
+    tensor.name, tensor.content, tensor.processUnits = "image", content, [unit]
+    subgraph = meta.SubGraphMetadataT()
+    subgraph.inputTensorMetadata = [tensor]
+    subgraph.outputTensorMetadata = [meta.TensorMetadataT() for _ in range(spec.n_outputs)]
+    model = meta.ModelMetadataT()
+    model.name, model.subgraphMetadata = spec.metadata_name, [subgraph]
+    builder = flatbuffers.Builder(0)
+    builder.Finish(model.Pack(builder), b"M001")
+    return bytes(builder.Output())
+
+
+def with_metadata(tflite: bytes, metadata: bytes) -> bytes:
+    """``tflite`` with ``metadata`` as its only TFLITE_METADATA entry (any old entry dropped).
+
+    The metadata goes in a new buffer at the end; an old metadata buffer stays as an unused
+    buffer, which keeps the build identical to the reference bundle.
+    """
+    import flatbuffers
+    import numpy as np
+    from mediapipe.tasks.metadata import schema_py_generated as tfl
+
+    model = tfl.ModelT.InitFromObj(tfl.Model.GetRootAsModel(tflite, 0))
+    buffer = tfl.BufferT()
+    buffer.data = np.frombuffer(metadata, dtype=np.uint8)
+    model.buffers = [*(model.buffers or []), buffer]
+    entry = tfl.MetadataT()
+    entry.name, entry.buffer = _TFLITE_METADATA, len(model.buffers) - 1
+    kept = [m for m in (model.metadata or []) if m.name != _TFLITE_METADATA.encode()]
+    model.metadata = [*kept, entry]
+    builder = flatbuffers.Builder(0)
+    builder.Finish(model.Pack(builder), b"TFL3")
+    return bytes(builder.Output())
+
+
+def zip_bundle(members: Iterable[tuple[str, bytes]]) -> bytes:
+    """An uncompressed zip of ``members`` with fixed timestamps: same input, same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
+            info.create_system = 3  # as on Unix, so Windows builds give the same bytes
+            info.compress_type = zipfile.ZIP_STORED
+            zf.writestr(info, data)
+    return out.getvalue()
+
+
+def build_full_bundle(wheel: Path) -> bytes:
+    """The ``full`` .task bundle, built from a mediapipe 0.10.21 wheel (about a second)."""
+    models = read_wheel_models(wheel)
+    return zip_bundle(
+        (spec.member, with_metadata(models[spec.member], _metadata_flatbuffer(spec)))
+        for spec in _WHEEL_MODELS
+    )
+
+
+def build_full_model(dest: Path, cache_dir: Path, say: Say) -> dict[str, Any]:
+    """Route 3: build the ``full`` bundle from the wheel and write it atomically to ``dest``.
+
+    Returns the provenance record for the sidecar; raises ModelError (or OSError) on failure.
+    """
+    wheel = _fetch_wheel(cache_dir, say)
+    say(f"Building {dest.name} from {wheel.name}")
+    data = build_full_bundle(wheel)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != BUILT_FULL_SHA256:
+        logger.warning(
+            "The built bundle differs from the reference (sha256 %s, expected %s): "
+            "a different flatbuffers version may lay it out differently.",
+            digest,
+            BUILT_FULL_SHA256,
+        )
+    atomic_write(dest, [data], bundle_problem)
+    built_from = {
+        "requirement": WHEEL_REQUIREMENT,
+        "wheel": wheel.name,
+        "members": {spec.member: spec.wheel_path for spec in _WHEEL_MODELS},
+    }
+    matches = digest == BUILT_FULL_SHA256
+    return provenance("full", dest, "built", built_from=built_from, matches_reference=matches)
