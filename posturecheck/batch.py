@@ -12,8 +12,8 @@ from typing import Literal
 
 from posturecheck.errors import PostureCheckError
 from posturecheck.lanes import available_cores
+from posturecheck.limits import SUPPORTED_SUFFIXES
 from posturecheck.pipeline import REPORT, AnalysisOptions, analyse
-from posturecheck.video import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posturecheck.frames import RGBImage
 from posturecheck.landmarks import DRAWN_JOINTS, SKELETON, Landmark, is_left
 from posturecheck.sequence import PoseFrame
-from posturecheck.video import RGBImage
 
 Color = tuple[int, int, int]
 

@@ -23,7 +23,7 @@ import av
 import cv2
 import numpy as np
 
-from posturecheck.video import RGBImage
+from posturecheck.frames import RGBImage
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,11 @@ from posturecheck.atomic import atomic_open
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.faults import FAULT_BY_ID
 from posturecheck.fixes import DISCLAIMER, FIX_BY_ID
+from posturecheck.frames import RGBImage, VideoInfo
 from posturecheck.marks import cue_line
 from posturecheck.rules import Finding
 from posturecheck.sequence import PoseSequence
-from posturecheck.video import RGBImage, VideoInfo, read_frames
+from posturecheck.video import read_frames
 
 log = logging.getLogger(__name__)
 

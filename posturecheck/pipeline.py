@@ -26,6 +26,7 @@ from posturecheck.config import Config
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.encode import GOP_FRAMES, H264Writer, splice, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
+from posturecheck.frames import Frame, RGBImage, VideoInfo
 from posturecheck.html_report import key_frame_images, write_html_report
 from posturecheck.lanes import WARM_FRAMES, Lane, default_lanes, plan_lanes
 from posturecheck.marks import marks_by_row
@@ -39,7 +40,7 @@ from posturecheck.report import (
 )
 from posturecheck.sequence import PoseFrame, PoseSequence, SequenceBuilder
 from posturecheck.tables import write_findings_csv, write_metrics_csv
-from posturecheck.video import Frame, RGBImage, VideoInfo, probe, read_frames, work_size
+from posturecheck.video import probe, read_frames, work_size
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from mediapipe.tasks.python.vision import (
 )
 
 from posturecheck.errors import ModelError
+from posturecheck.frames import RGBImage
 from posturecheck.sequence import PoseFrame
-from posturecheck.video import RGBImage
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from posturecheck import __version__
 from posturecheck.atomic import atomic_open
+from posturecheck.frames import VideoInfo
 from posturecheck.sequence import PoseSequence
-from posturecheck.video import VideoInfo
 
 REPORT_SCHEMA = "posturecheck.report/1"
 

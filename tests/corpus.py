@@ -662,9 +662,9 @@ def peak_rss_mb() -> float:
 def _fuzz_worker(
     conn: Connection, seeds: dict[str, bytes], seed: int, workdir: str, stall_s: float
 ) -> None:
-    from posturecheck import video
+    from posturecheck import ffmpeg
 
-    video.STALL_LIMIT_S = stall_s  # the product's own watchdog fires before the harness's
+    ffmpeg.STALL_LIMIT_S = stall_s  # the product's own watchdog fires before the harness's
     while True:
         index = conn.recv()
         if index is None:

@@ -1,4 +1,4 @@
-"""posturecheck.app.results and frames: a results folder read back for review (no model)."""
+"""posturecheck.app.results: a results folder read back for review (no model)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posturecheck.app.frames import read_frame_at
 from posturecheck.app.results import KEY_JOINTS, LoadedResult
 from posturecheck.encode import H264Writer
 from posturecheck.errors import InputError
 from posturecheck.landmarks import Landmark
 from posturecheck.sequence import PoseSequence
-from posturecheck.video import read_frames
 
 FPS = 25.0
 N = 30
@@ -157,20 +155,3 @@ def test_missing_results_say_so(tmp_path: Path) -> None:
     (tmp_path / "bad" / "report.json").write_text("{not json")
     with pytest.raises(InputError, match="cannot be read"):
         LoadedResult.load(tmp_path / "bad")
-
-
-def test_read_frame_at_returns_that_frame(tmp_path: Path) -> None:
-    folder = _results(tmp_path / "r")
-    video = folder / "annotated.mp4"
-    decoded = [f.rgb for f in read_frames(video)]
-    for index in (0, 1, 13, N - 1):
-        frame = read_frame_at(video, index / FPS)
-        assert np.array_equal(frame, decoded[index])
-    assert np.array_equal(read_frame_at(video, 99.0), decoded[-1])
-
-
-def test_read_frame_at_bad_file(tmp_path: Path) -> None:
-    bad = tmp_path / "annotated.mp4"
-    bad.write_bytes(b"nope" * 100)
-    with pytest.raises(InputError, match="cannot decode"):
-        read_frame_at(bad, 0.0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from posturecheck.frames import VideoInfo
 from posturecheck.report import (
     ReportInputs,
     build_report,
@@ -14,7 +15,6 @@ from posturecheck.report import (
     write_json,
 )
 from posturecheck.sequence import PoseSequence
-from posturecheck.video import VideoInfo
 
 
 def _report(choice: str = "auto") -> dict:  # type: ignore[type-arg]

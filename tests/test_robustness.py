@@ -25,7 +25,7 @@ import corpus
 import numpy as np
 import pytest
 
-from posturecheck import video
+from posturecheck import decode, ffmpeg
 from posturecheck.cli import main
 from posturecheck.errors import InputError, NoPoseError
 from posturecheck.pipeline import AnalysisOptions, AnalysisResult, analyse
@@ -191,7 +191,7 @@ class _Stuck:
 
 @pytest.fixture
 def stuck(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Stuck]:
-    monkeypatch.setattr(video, "STALL_LIMIT_S", 0.5)
+    monkeypatch.setattr(ffmpeg, "STALL_LIMIT_S", 0.5)
     hold = _Stuck()
     yield hold
     hold.release.set()
@@ -201,13 +201,13 @@ def test_probe_that_never_returns_ends_with_a_message(
     inputs: Path, stuck: _Stuck, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clip = write_clip(inputs / "clip.mp4", pattern_frames(4, 64, 48))
-    real_open = video._open
+    real_open = ffmpeg.open_video
 
     def open_and_hang(path: Path) -> Any:
         stuck.wait()
         return real_open(path)
 
-    monkeypatch.setattr(video, "_open", open_and_hang)
+    monkeypatch.setattr(ffmpeg, "open_video", open_and_hang)
     started = time.perf_counter()
     with pytest.raises(InputError, match=r"no progress for 0\.5 s while reading its header"):
         probe(clip)
@@ -238,8 +238,8 @@ def test_decoder_that_stops_making_progress_ends_with_a_message(
 ) -> None:
     clip = write_clip(inputs / "clip.mp4", pattern_frames(4, 64, 48))
     info = probe(clip)
-    real_open = video._open
-    monkeypatch.setattr(video, "_open", lambda p: _HangingContainer(real_open(p), stuck))
+    real_open = ffmpeg.open_video
+    monkeypatch.setattr(ffmpeg, "open_video", lambda p: _HangingContainer(real_open(p), stuck))
     got = []
     started = time.perf_counter()
     with pytest.raises(InputError, match=r"no progress for 0\.5 s while decoding it"):
@@ -251,8 +251,8 @@ def test_decoding_far_slower_than_any_real_video_is_stopped(
     inputs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clip = write_clip(inputs / "clip.mp4", pattern_frames(4, 64, 48))
-    monkeypatch.setattr(video, "DECODE_BUDGET_S", 0.0)
-    monkeypatch.setattr(video, "DECODE_S_PER_FRAME", 0.0)
+    monkeypatch.setattr(decode, "DECODE_BUDGET_S", 0.0)
+    monkeypatch.setattr(decode, "DECODE_S_PER_FRAME", 0.0)
     with pytest.raises(InputError, match=r"decoding is far too slow \(\d+ s for 1 frames\)"):
         _decode_all(clip)
 

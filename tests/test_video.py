@@ -67,16 +67,6 @@ def test_ten_bit_and_other_codecs_decode(tmp_path: Path) -> None:
         assert len(got) == 4 and got[0].rgb.dtype == np.uint8
 
 
-def test_still_image(tmp_path: Path) -> None:
-    import cv2
-
-    path = tmp_path / "still.jpg"
-    cv2.imwrite(str(path), np.zeros((40, 30, 3), np.uint8))
-    info = probe(path)
-    assert info.is_image and (info.width, info.height, info.frames) == (30, 40, 1)
-    assert [f.time_s for f in read_frames(path, info)] == [0.0]
-
-
 def _file(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path

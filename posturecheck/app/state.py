@@ -11,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import streamlit as st
 
-from posturecheck.app.frames import read_frame_at
 from posturecheck.app.results import LoadedResult
 from posturecheck.app.settings import AppSettings
 from posturecheck.app.uploads import sweep_leftovers
+from posturecheck.decode import read_frame_at
 from posturecheck.errors import PostureCheckError
 from posturecheck.history import History, Session
 from posturecheck.models import ensure_model

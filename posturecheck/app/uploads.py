@@ -31,9 +31,9 @@ from typing import Any, BinaryIO
 from posturecheck.app.settings import AppSettings
 from posturecheck.errors import InputError, PostureCheckError
 from posturecheck.history import History, NewSession, Session
+from posturecheck.limits import SUPPORTED_SUFFIXES
 from posturecheck.pipeline import AnalysisOptions, ProgressCallback, analyse
 from posturecheck.report import ExerciseChoice
-from posturecheck.video import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 

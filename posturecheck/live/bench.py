@@ -11,8 +11,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posturecheck.frames import RGBImage
 from posturecheck.live.session import LiveSession
-from posturecheck.video import RGBImage, probe, read_frames
+from posturecheck.video import probe, read_frames
 
 
 def letterbox(rgb: RGBImage, width: int, height: int) -> RGBImage:

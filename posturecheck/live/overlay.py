@@ -8,10 +8,10 @@ import math
 import cv2
 
 from posturecheck.draw import CaptionAnnotator, SkeletonAnnotator
+from posturecheck.frames import RGBImage
 from posturecheck.live.config import Side, side_landmark
 from posturecheck.live.reps import LiveAngles
 from posturecheck.sequence import PoseFrame
-from posturecheck.video import RGBImage
 
 GUIDE_COLOR = (230, 150, 20)
 CUE_COLOR = (220, 40, 40)

@@ -12,7 +12,7 @@ import numpy as np
 
 from posturecheck.concurrency import BackgroundConsumer
 from posturecheck.encode import H264Writer
-from posturecheck.video import RGBImage
+from posturecheck.frames import RGBImage
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from posturecheck.frames import RGBImage
 from posturecheck.landmarks import Landmark
 from posturecheck.live.config import LiveConfig, LiveExercise, Side, side_landmark
 from posturecheck.live.overlay import draw_live
@@ -37,7 +38,6 @@ from posturecheck.live.reps import (
 from posturecheck.pose import Detection, PoseEstimator
 from posturecheck.sequence import PoseFrame
 from posturecheck.signal import OneEuroFilter
-from posturecheck.video import RGBImage
 
 log = logging.getLogger(__name__)
 
