@@ -25,3 +25,14 @@ def model_path() -> Path:
     from posturecheck.models import ensure_model
 
     return ensure_model("full")
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The web app's folders under ``tmp_path`` (``data/``, ``tmp/``), with no settings
+    inherited from the environment; returns ``tmp_path``."""
+    monkeypatch.setenv("POSTURECHECK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POSTURECHECK_TMP_DIR", str(tmp_path / "tmp"))
+    for name in ("POSTURECHECK_HISTORY", "POSTURECHECK_MAX_UPLOAD_MB", "POSTURECHECK_ICE_SERVERS"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

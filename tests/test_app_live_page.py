@@ -38,15 +38,6 @@ def _live_script(playing: bool, frames_per_run: int) -> None:
     live_page.render(camera=camera, open_session=lambda: LiveSession(Nobody()))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("POSTURECHECK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POSTURECHECK_TMP_DIR", str(tmp_path / "tmp"))
-    monkeypatch.delenv("POSTURECHECK_HISTORY", raising=False)
-    monkeypatch.delenv("POSTURECHECK_ICE_SERVERS", raising=False)
-    return tmp_path
-
-
 def _live_app(playing: bool, frames_per_run: int = 0) -> Any:
     from streamlit.testing.v1 import AppTest
 

@@ -21,13 +21,9 @@ TIMEOUT = 120
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(app_env: Path) -> Path:
     """Fresh results, history and temp folders for one test."""
-    monkeypatch.setenv("POSTURECHECK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POSTURECHECK_TMP_DIR", str(tmp_path / "tmp"))
-    monkeypatch.delenv("POSTURECHECK_HISTORY", raising=False)
-    monkeypatch.delenv("POSTURECHECK_MAX_UPLOAD_MB", raising=False)
-    return tmp_path / "data"
+    return app_env / "data"
 
 
 def _app() -> AppTest:
