@@ -249,8 +249,10 @@ METRICS: tuple[MetricSpec, ...] = (
         SIDE,
         False,
         (P.HEEL, P.TOE),
-        "Renders: heel lift is picked up at ~70% of its true size. The baseline is the median "
-        "of standing frames (knee flexion ≤ 15°), else the clip's lowest heel.",
+        "Renders: a true 25% lift reads 23-35%, but a planted heel at the bottom of a deep "
+        "squat read 29-32% on one rendered lifter (the model lifts its heel point and drops "
+        "its toe point). The baseline is the median of standing frames (knee flexion ≤ 15°), "
+        "else the clip's lowest heel.",
         "Heel height above the toe, minus the same in the lifter's standing frames, as % of "
         "foot length (heel→toe); 0 = as flat as when standing, + = heel raised.",
         _heel_rise,
