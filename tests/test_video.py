@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import corpus
 import cv2
 import numpy as np
 import pytest
@@ -118,20 +119,7 @@ def test_truncated_faststart_clip_is_reported(tmp_path: Path, fraction: float) -
 
 
 def test_audio_only_file_is_refused(tmp_path: Path) -> None:
-    import av
-
-    path = tmp_path / "voice.mp4"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("aac", rate=8000)
-        for i in range(10):
-            frame = av.AudioFrame.from_ndarray(
-                np.zeros((1, 1024), np.float32), format="fltp", layout="mono"
-            )
-            frame.sample_rate, frame.pts = 8000, i * 1024
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+    path = corpus.audio_only(tmp_path)
     with pytest.raises(InputError, match="no video track"):
         probe(path)
 
