@@ -36,11 +36,23 @@ TIME_BASE = Fraction(1, 1000)
 #: re-encodes.
 GOP_FRAMES = 30
 
+#: libx264 speed/size trade-off for the annotated video. On a 720p lifting clip at CRF 23
+#: (``benchmarks/encode_presets.py``, CPU with the conversion to YUV): ``veryfast`` 5.9 ms a
+#: frame, 0.5 Mbit/s, PSNR 47.2 dB;
+#: ``superfast`` 4.9 ms, 1.0 Mbit/s, 49.4 dB; ``ultrafast`` with the deblocking filter kept
+#: on 3.6 ms, 1.7 Mbit/s, 52.1 dB. A larger file of a better picture, for the least CPU
+#: beside the pose model.
+PRESET = "ultrafast"
+
 
 def _x264_options(preset: str, crf: int, gop_frames: int) -> dict[str, object]:
     # One encoder thread: the pipeline already runs an encoder per core (one per lane), and
     # x264's own frame threads on top only add switching (about 5% slower overall here).
-    params = f"keyint={gop_frames}:min-keyint={gop_frames}:scenecut=0:bframes=0:open-gop=0"
+    # ``deblock=0,0``: the in-loop deblocking filter at its default strength, which
+    # ``ultrafast`` would turn off (block edges for ~0.1 ms a frame saved).
+    params = (
+        f"keyint={gop_frames}:min-keyint={gop_frames}:scenecut=0:bframes=0:open-gop=0:deblock=0,0"
+    )
     return {"preset": preset, "crf": str(crf), "threads": "1", "x264-params": params}
 
 
@@ -48,7 +60,9 @@ def _to_frame(rgb: RGBImage, out_w: int, out_h: int, pts: int) -> av.VideoFrame:
     h, w = rgb.shape[:2]
     if (out_w, out_h) != (w, h):
         rgb = np.pad(rgb, ((0, out_h - h), (0, out_w - w), (0, 0)), mode="edge")
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    # OpenCV's conversion (BT.601, limited range, as swscale's) takes a quarter of the CPU.
+    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420).astype(np.uint8, copy=False)
+    frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
     frame.pts, frame.time_base = pts, TIME_BASE
     return frame
 
@@ -65,7 +79,7 @@ class H264Writer:
         path: output file (``.mp4``).
         width, height: size of the frames that will be written.
         fps: nominal rate, stored as the stream's average rate.
-        preset: libx264 speed/size trade-off (``veryfast`` ≈ 7 ms a 720p frame here).
+        preset: libx264 speed/size trade-off (see :data:`PRESET`).
         crf: quality; 23 is libx264's default, lower is better and larger.
         gop_frames: frames per closed group of pictures (see :func:`replace_gops`).
     """
@@ -77,7 +91,7 @@ class H264Writer:
         height: int,
         fps: float,
         *,
-        preset: str = "veryfast",
+        preset: str = PRESET,
         crf: int = 23,
         gop_frames: int = GOP_FRAMES,
     ) -> None:
@@ -191,7 +205,7 @@ def replace_gops(
     gops: Mapping[int, Callable[[], Iterable[RGBImage]]],
     *,
     gop_frames: int = GOP_FRAMES,
-    preset: str = "veryfast",
+    preset: str = PRESET,
     crf: int = 23,
 ) -> int:
     """Re-encode only the groups of pictures in ``gops`` (index → a function yielding that
@@ -212,7 +226,7 @@ def splice(
     gops: Mapping[int, Callable[[], Iterable[RGBImage]]],
     *,
     gop_frames: int = GOP_FRAMES,
-    preset: str = "veryfast",
+    preset: str = PRESET,
     crf: int = 23,
 ) -> int:
     """Join ``sources`` (consecutive parts of one video, each written by :class:`H264Writer`
