@@ -1,11 +1,13 @@
 """Drawing on frames: the skeleton (shaded by visibility) and a caption with time and frame.
 
-Annotators never modify the frame they are given; ``annotate`` returns a new image.
+Annotators' ``annotate`` never modifies the frame it is given and returns a new image;
+``draw`` draws onto the image it is given (one copy for all the layers of a frame).
 Sizes scale with the frame so the overlay reads the same on a 480p webcam and a 4K phone.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -32,7 +34,7 @@ def _scale(image: RGBImage) -> float:
 
 def _shade(base: Color, visibility: float) -> Color:
     """Blend from grey (not visible) to ``base`` (fully visible); NaN counts as hidden."""
-    v = 0.0 if not np.isfinite(visibility) else float(np.clip(visibility, 0.0, 1.0))
+    v = min(max(visibility, 0.0), 1.0) if math.isfinite(visibility) else 0.0
     r, g, b = (round(h + (c - h) * v) for c, h in zip(base, HIDDEN_COLOR, strict=True))
     return (r, g, b)
 
@@ -57,8 +59,18 @@ class SkeletonAnnotator:
         highlight: frozenset[tuple[Landmark, Landmark]] = frozenset(),
     ) -> RGBImage:
         out = scene.copy()
+        self.draw(out, pose, highlight)
+        return out
+
+    def draw(
+        self,
+        out: RGBImage,
+        pose: PoseFrame | None,
+        highlight: frozenset[tuple[Landmark, Landmark]] = frozenset(),
+    ) -> None:
+        """Draw onto ``out`` itself (what :meth:`annotate` does on a copy)."""
         if pose is None:
-            return out
+            return
         s = _scale(out)
         thick = max(1, round(self.thickness * s))
         radius = max(2, round(self.radius * s))
@@ -81,7 +93,6 @@ class SkeletonAnnotator:
             color = _shade(_side_color(lm), float(vis[lm]))
             cv2.circle(out, _pt(p), radius, color, -1, cv2.LINE_AA)
             cv2.circle(out, _pt(p), radius, (20, 20, 20), max(1, thick // 2), cv2.LINE_AA)
-        return out
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
@@ -104,8 +115,13 @@ class CaptionAnnotator:
         self, scene: RGBImage, lines: list[str], color: Color = (255, 255, 255)
     ) -> RGBImage:
         out = scene.copy()
+        self.draw(out, lines, color)
+        return out
+
+    def draw(self, out: RGBImage, lines: list[str], color: Color = (255, 255, 255)) -> None:
+        """Draw onto ``out`` itself (what :meth:`annotate` does on a copy)."""
         if not lines:
-            return out
+            return
         s = _scale(out)
         scale = max(0.35, self.font_scale * s)
         thick = max(1, round(2 * s))
@@ -127,7 +143,6 @@ class CaptionAnnotator:
         for i, line in enumerate(lines):
             y = top + pad + line_h * (i + 1) - pad // 2
             cv2.putText(out, line, (pad, y), font, scale, color, thick, cv2.LINE_AA)
-        return out
 
 
 @dataclass(frozen=True)
@@ -143,9 +158,11 @@ def draw_frame(
 ) -> RGBImage:
     """The annotated frame: skeleton, time and frame number, and any fault marks."""
     marks = marks or Marks()
-    out = _SKELETON.annotate(rgb, pose, highlight=marks.bones)
-    out = _CAPTION.annotate(out, [frame_caption(index, time_s)])
-    return _CUE.annotate(out, list(marks.cues))
+    out = rgb.copy()
+    _SKELETON.draw(out, pose, highlight=marks.bones)
+    _CAPTION.draw(out, [frame_caption(index, time_s)])
+    _CUE.draw(out, list(marks.cues))
+    return out
 
 
 def frame_caption(index: int, time_s: float) -> str:
