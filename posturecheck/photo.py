@@ -46,7 +46,10 @@ def read_image(path: Path) -> RGBImage:
 
 
 def resized(rgb: RGBImage, size: tuple[int, int]) -> RGBImage:
-    """``rgb`` scaled to ``size`` (width, height) by pixel-area averaging."""
+    """``rgb`` scaled to ``size`` (width, height) by pixel-area averaging (itself if it
+    is that size already)."""
+    if (rgb.shape[1], rgb.shape[0]) == size:
+        return rgb
     return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 

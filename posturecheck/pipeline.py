@@ -24,13 +24,14 @@ from posturecheck.backline import back_profile
 from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.config import Config
 from posturecheck.draw import Marks, draw_frame
-from posturecheck.encode import GOP_FRAMES, H264Writer, splice, write_image
+from posturecheck.encode import GOP_FRAMES, PRESET, H264Writer, splice, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.frames import Frame, RGBImage, VideoInfo
 from posturecheck.html_report import key_frame_images, write_html_report
 from posturecheck.lanes import WARM_FRAMES, Lane, default_lanes, plan_lanes
 from posturecheck.marks import marks_by_row
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
+from posturecheck.photo import resized
 from posturecheck.pose import PoseEstimator
 from posturecheck.report import (
     ExerciseChoice,
@@ -85,18 +86,24 @@ class AnalysisOptions:
     model_variant: Variant = DEFAULT_VARIANT
     model_path: Path | None = None
     #: libx264 preset for the annotated video.
-    preset: str = "veryfast"
+    preset: str = PRESET
     #: The name to show for the video (e.g. an upload's original file name) instead of the
     #: path it was read from.
     source_name: str | None = None
     #: Measure the back's outline from the person mask (rounded back; ~1 ms a frame plus the
     #: mask's share of inference).
     back_contour: bool = True
-    #: Frames are posed and drawn (annotated video) at most this many pixels on their longer
-    #: side, scaled once as they are decoded (``None``: at the video's own size). The pose
-    #: model looks at a 256-px crop of the person either way; landmarks are stored in the
-    #: video's own pixels.
+    #: Frames are drawn (annotated video) at most this many pixels on their longer side,
+    #: scaled once as they are decoded (``None``: at the video's own size). Landmarks are
+    #: stored in the video's own pixels.
     max_side: int | None = 1280
+    #: The pose model sees frames scaled down further, to at most this many pixels on their
+    #: longer side (``None``: the drawing size above). It crops the person to 256 px anyway,
+    #: and the person mask shrinks with the frame: about 4 ms of CPU a 720p frame less. On
+    #: rendered 720p clips the angles' errors against ground truth stay within 0.7 degrees of
+    #: posing at 1280 px; on the real clips the median difference is 0.2-1 degree (up to 4
+    #: where plates hide the knees) (``benchmarks/pose_size.py``).
+    pose_max_side: int | None = 640
     #: Parts of the video posed side by side, each on its own core (``None``: one per core,
     #: see :mod:`posturecheck.lanes`).
     lanes: int | None = None
@@ -192,7 +199,8 @@ def analyse(
             else [staging / f".part{k}{annotated.suffix}" for k in range(len(plan))]
         )
         size = work_size(info.width, info.height, options.max_side)
-        job = _Job(info, model_path, options, size)
+        pose_size = work_size(*size, options.pose_max_side)
+        job = _Job(info, model_path, options, size, pose_size)
         sequence = _extract_and_render(job, plan, parts, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
@@ -235,6 +243,7 @@ def analyse(
                 "pose_pass_s": round(elapsed, 3),
                 "lanes": len(plan),
                 "analysed_size": list(size),
+                "posed_size": list(job.pose_size),
                 "frames_remarked": remarked,
             },
             outputs={
@@ -270,12 +279,14 @@ class _Job:
     info: VideoInfo
     model_path: Path
     options: AnalysisOptions
-    #: (width, height) the frames are posed and drawn at (see ``AnalysisOptions.max_side``).
+    #: (width, height) the frames are drawn at (see ``AnalysisOptions.max_side``).
     size: tuple[int, int]
+    #: (width, height) the frames are posed at (see ``AnalysisOptions.pose_max_side``).
+    pose_size: tuple[int, int]
 
-    def to_source(self, pose: PoseFrame | None) -> PoseFrame | None:
-        """Landmarks found on a working-size frame, in the video's own pixels."""
-        fx, fy = self.info.width / self.size[0], self.info.height / self.size[1]
+    def to_size(self, pose: PoseFrame | None, size: tuple[int, int]) -> PoseFrame | None:
+        """Landmarks found on a pose-size frame, in the pixels of a frame of ``size``."""
+        fx, fy = size[0] / self.pose_size[0], size[1] / self.pose_size[1]
         return None if pose is None else pose.scaled(fx, fy)
 
 
@@ -351,7 +362,7 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
         for frame in prefetch(frames, depth=4, name="decode"):
             if cancel.is_set():
                 return
-            people = estimator.detect(frame.rgb, frame.time_s)
+            people = estimator.detect(resized(frame.rgb, job.pose_size), frame.time_s)
             if frame.index < lane.start:  # warming the tracker up
                 continue
             lifter = people[0] if people else None
@@ -361,8 +372,9 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
                 if lifter is not None and lifter.mask is not None
                 else None
             )
-            rows.append((frame.time_s, job.to_source(pose), frame.index, extras))
-            renderer.submit((frame, pose))
+            source = job.to_size(pose, (info.width, info.height))
+            rows.append((frame.time_s, source, frame.index, extras))
+            renderer.submit((frame, job.to_size(pose, job.size)))
 
 
 class _Renderer:

@@ -171,7 +171,7 @@ def test_lanes_side_by_side_give_one_video_like_a_single_lane(
         assert _fault_coloured_pixels(decoded[2][frame]) > 200, frame
 
 
-def test_large_frames_are_posed_at_working_size_with_landmarks_in_video_pixels(
+def test_large_frames_are_drawn_and_posed_scaled_with_landmarks_in_video_pixels(
     tmp_path: Path, realdata: Path, model_path: Path
 ) -> None:
     frames, fps = real_frames(realdata / "videos" / "deadlift_side_mattiolato_good01.mp4", 45)
@@ -180,13 +180,17 @@ def test_large_frames_are_posed_at_working_size_with_landmarks_in_video_pixels(
         side: analyse(
             clip,
             tmp_path / f"max{side}",
-            options=AnalysisOptions(model_path=model_path, max_side=side, lanes=1),
+            options=AnalysisOptions(
+                model_path=model_path, max_side=side, pose_max_side=side and 640, lanes=1
+            ),
         )
         for side in (None, 960)
     }
     full, small = runs[None], runs[960]
     assert full.report["processing"]["analysed_size"] == [1920, 1080]
+    assert full.report["processing"]["posed_size"] == [1920, 1080]
     assert small.report["processing"]["analysed_size"] == [960, 540]
+    assert small.report["processing"]["posed_size"] == [640, 360]
     with av.open(str(small.files["annotated"])) as container:
         first = next(container.decode(video=0))
     assert (first.width, first.height) == (960, 540)
