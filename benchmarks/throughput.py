@@ -4,11 +4,13 @@ with memory flat in the video's length?
     .venv/bin/python benchmarks/throughput.py [--realdata ../shared/realdata]
 
 Prints, for a 720p and a 1080p clip: model-only frames/s (pose on frames decoded in
-advance, same model, VIDEO mode; one estimator, and one per lane side by side), end-to-end
+advance and scaled to the size the pipeline poses at, same model, VIDEO mode, person mask;
+one estimator, and one per lane side by side), end-to-end
 ``posturecheck analyse`` frames/s with its lanes, their ratios,
 real-time factor and peak RSS; then peak RSS for a short clip and one ten times longer; then
 the live path's per-frame time at 640x480 (p50/p95), the clip fed frame by frame.
-Each measurement runs in its own process so peak RSS is that run's alone.
+Each measurement runs in its own process so peak RSS is that run's alone; frame rates are
+the median of ``--repeat`` runs (3), since a shared 2-core machine's speed drifts by 10%.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,10 +43,15 @@ def child_model_only(video: Path, estimators: int = 1) -> dict[str, float]:
     import threading
 
     from posturecheck.models import ensure_model
+    from posturecheck.photo import resized
+    from posturecheck.pipeline import AnalysisOptions
     from posturecheck.pose import PoseEstimator
-    from posturecheck.video import read_frames
+    from posturecheck.video import probe, read_frames, work_size
 
-    frames = list(read_frames(video))
+    info = probe(video)
+    options = AnalysisOptions()
+    size = work_size(*work_size(info.width, info.height, options.max_side), options.pose_max_side)
+    frames = [replace(f, rgb=resized(f.rgb, size)) for f in read_frames(video, info)]
     model = ensure_model("full")
     cut = [round(k * len(frames) / estimators) for k in range(estimators + 1)]
     parts = [frames[a:b] for a, b in itertools.pairwise(cut)]
@@ -100,6 +108,12 @@ def child_live(video: Path) -> dict[str, float]:
     }
 
 
+def _median_run(kind: str, video: Path, repeat: int) -> dict[str, float]:
+    """The run with the median frame rate of ``repeat`` runs (its RSS and seconds too)."""
+    runs = sorted((_run_child(kind, video) for _ in range(repeat)), key=lambda r: r["fps"])
+    return runs[len(runs) // 2]
+
+
 def _run_child(kind: str, video: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(video)],
@@ -129,6 +143,7 @@ def _long_clip(src: Path, repeats: int, dest: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per frame rate (median)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "VIDEO"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -152,9 +167,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, rel in CLIPS.items():
         video = args.realdata / rel
-        model = _run_child("model", video)
-        model_lanes = _run_child("model-lanes", video)
-        e2e = _run_child("analyse", video)
+        model = _median_run("model", video, args.repeat)
+        model_lanes = _median_run("model-lanes", video, args.repeat)
+        e2e = _median_run("analyse", video, args.repeat)
         print(
             f"| {label} {video.name} | {e2e['frames']:.0f} | {model['fps']:.1f} "
             f"| {model_lanes['fps']:.1f} | {e2e['fps']:.1f} | {e2e['lanes']:.0f} "
