@@ -76,6 +76,11 @@ class MetricSpec:
         return tuple(landmark(p, side) if isinstance(p, Part) else p for p in self.points)
 
 
+#: The ankle's reach ahead of the toe, as a share of the foot's length, below which the foot
+#: is too foreshortened to read a heel lift from the ankle's rise.
+ANKLE_REACH_MIN = 0.3
+
+
 def _div(num: FloatArray, den: FloatArray) -> FloatArray:
     ok = den != 0
     return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
@@ -113,17 +118,40 @@ def _foot_length(b: Body) -> float:
     return float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else float("nan")
 
 
+def _standing_value(values: FloatArray, standing: BoolArray, fallback_percentile: float) -> float:
+    """Median of ``values`` over the standing frames, else the given percentile of all."""
+    ok = np.isfinite(values)
+    if (ok & standing).any():
+        return float(np.median(values[ok & standing]))
+    if ok.any():
+        return float(np.percentile(values[ok], fallback_percentile))
+    return float("nan")
+
+
 def _heel_rise(b: Body, d: MetricDefaults) -> FloatArray:
-    rise = b[P.TOE][:, 1] - b[P.HEEL][:, 1]  # heel height above the toe, pixels
+    """The heel's rise above the toe (% of foot length) against standing, capped by the rise
+    the ankle shows. A heel that really lifts tilts the foot about the toes and raises the
+    ankle with it; a heel point that rises while the ankle stays down is the model
+    misplacing the foot's points, as it does on a planted foot at the bottom of a deep
+    squat, and reads as no lift."""
     knee = g.bend_deg(b[P.HIP], b[P.KNEE], b[P.ANKLE])
-    standing = np.isfinite(rise) & (np.abs(knee) <= d.standing_knee_max_deg)
-    if standing.any():
-        baseline = float(np.median(rise[standing]))
-    elif np.isfinite(rise).any():
-        baseline = float(np.nanpercentile(rise, d.heel_baseline_percentile))
-    else:
-        baseline = float("nan")
-    return 100.0 * (rise - baseline) / _foot_length(b)
+    standing = np.abs(knee) <= d.standing_knee_max_deg
+    rise = b[P.TOE][:, 1] - b[P.HEEL][:, 1]  # heel height above the toe, pixels
+    flat = _standing_value(rise, standing, d.heel_baseline_percentile)
+    from_heel = 100.0 * (rise - flat) / _foot_length(b)
+    # The ankle as a point fixed to a rigid foot that pivots about the toe: standing, it is
+    # `reach` ahead of the toe and `height` above it; tilted by t it has risen by
+    # reach·sin(t) + height·(cos(t) - 1). Solved for sin(t), what the heel rise measures.
+    ankle, toe = b[P.ANKLE], b[P.TOE]
+    reach = _standing_value(np.abs(ankle[:, 0] - toe[:, 0]), standing, 50.0)
+    if not reach > ANKLE_REACH_MIN * _foot_length(b):  # foot seen end-on: no tilt to read
+        return from_heel
+    height = _standing_value(toe[:, 1] - ankle[:, 1], standing, d.heel_baseline_percentile)
+    down = _standing_value(ankle[:, 1], standing, 100.0 - d.heel_baseline_percentile)
+    radius, phase = np.hypot(reach, height), np.arctan2(height, reach)
+    tilt = np.arcsin(np.clip((down - ankle[:, 1] + height) / radius, -1.0, 1.0)) - phase
+    from_ankle = 100.0 * np.sin(tilt)
+    return np.where(np.isfinite(from_ankle), np.fmin(from_heel, from_ankle), from_heel)
 
 
 def _bar_offset(b: Body, _: MetricDefaults) -> FloatArray:
@@ -248,13 +276,15 @@ METRICS: tuple[MetricSpec, ...] = (
         "offset",
         SIDE,
         False,
-        (P.HEEL, P.TOE),
-        "Renders: a true 25% lift reads 23-35%, but a planted heel at the bottom of a deep "
-        "squat read 29-32% on one rendered lifter (the model lifts its heel point and drops "
-        "its toe point). The baseline is the median of standing frames (knee flexion ≤ 15°), "
-        "else the clip's lowest heel.",
+        (P.HEEL, P.TOE, P.ANKLE),
+        "Renders: a true 25% lift reads 23-35%. On a planted foot at the bottom of a deep "
+        "squat the model can lift its heel point and drop its toe point (29-32% on one "
+        "rendered lifter); the ankle's rise caps the reading, which then stays mild. The "
+        "baselines are the median of standing frames (knee flexion ≤ 15°), else the clip's "
+        "lowest heel and ankle; a camera that moves between reps shifts the ankle's.",
         "Heel height above the toe, minus the same in the lifter's standing frames, as % of "
-        "foot length (heel→toe); 0 = as flat as when standing, + = heel raised.",
+        "foot length (heel→toe), capped by the ankle's rise over standing as % of its reach "
+        "ahead of the toe; 0 = as flat as when standing, + = heel raised.",
         _heel_rise,
     ),
     MetricSpec(

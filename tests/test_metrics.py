@@ -231,6 +231,48 @@ def test_heel_rise_baseline_without_standing_frames_uses_lowest_heel() -> None:
     assert ms["heel_rise_pct"][-1] == pytest.approx(100 * np.sin(np.radians(10.0)))
 
 
+def _flat_footed_squat() -> tuple[SidePose, np.ndarray]:
+    t = np.arange(60) / 30.0
+    wave = rep_wave(t, start_s=0.2, rep_s=1.5)
+    return SidePose(
+        knee_flexion_deg=120 * wave, shank_deg=40 * wave, hip_flexion_deg=110 * wave
+    ), wave
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_a_heel_point_that_rises_without_the_ankle_reads_as_no_lift(facing) -> None:
+    """The model's slip on a planted foot: the heel point up and the toe point down at the
+    bottom, the ankle where it was."""
+    pose, wave = _flat_footed_squat()
+    seq = side_view(pose, facing=facing)
+    px = seq.image_px.copy()
+    slip = 0.15 * Segments().foot * wave  # 30% of the foot between them at the bottom
+    for heel, toe in (
+        (Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX),
+        (Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX),
+    ):
+        px[:, heel, 1] -= slip
+        px[:, toe, 1] += slip
+    slipped = compute_metrics(replace(seq, image_px=px))["heel_rise_pct"]
+    assert np.nanmax(slipped) < 1.0  # against ~30 without the ankle's cap
+    # ... while a real tilt of the same size, ankle and all, reads as itself
+    lifted = compute_metrics(side_view(replace(pose, heel_rise_deg=17.5 * wave), facing=facing))
+    want = 100 * np.sin(np.radians(17.5 * wave))
+    np.testing.assert_allclose(lifted["heel_rise_pct"], want, atol=1e-9)
+
+
+def test_a_foot_seen_end_on_reads_the_heel_alone() -> None:
+    """With the ankle straight above the toe there is no reach to read a tilt from."""
+    pose, wave = _flat_footed_squat()
+    seg = Segments(heel_to_ankle=Segments().foot)  # ankle over the toe
+    seq = side_view(pose, segments=seg)
+    px = seq.image_px.copy()
+    px[:, Landmark.LEFT_HEEL, 1] -= 0.2 * seg.foot * wave
+    px[:, Landmark.RIGHT_HEEL, 1] -= 0.2 * seg.foot * wave
+    got = compute_metrics(replace(seq, image_px=px))["heel_rise_pct"]
+    assert np.nanmax(got) == pytest.approx(20.0, abs=0.5)
+
+
 @pytest.mark.parametrize("facing", ["right", "left"])
 def test_shoulder_protraction_follows_the_shoulder_not_the_head(facing) -> None:
     """Rounded shoulders read at their built size (p·cos b / √(1 + p²) trunk lengths) whatever

@@ -136,12 +136,8 @@ def test_view_right(clip: Runner, name: str) -> None:
 # --- findings ---------------------------------------------------------------------------------
 
 
-#: Clean clips that still get a moderate or severe flag, name -> what and why.
-_CLEAN_XFAIL: dict[str, str] = {
-    "side_squat_clean": "heels_lift severe on both reps (29.5%, 31.7% of foot length; truth "
-    "0.6%): at the bottom the model drops the toe point and lifts the heel point on the "
-    "render's 37-px untextured feet (dark shoes read worse, 54%)",
-}
+#: Clean clips that still get a moderate or severe flag, name -> what and why; none at present.
+_CLEAN_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
