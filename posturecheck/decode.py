@@ -55,11 +55,12 @@ def decode_video(
     select: Callable[[int], bool] | None = None,
     stop: int | None = None,
     size: tuple[int, int] | None = None,
+    threads: bool = True,
 ) -> Iterator[Frame]:
     """Yield the video's frames as :func:`posturecheck.video.read_frames` documents them
-    (``info`` from :func:`posturecheck.video.probe`; ``select``, ``stop`` and ``size`` as
-    there), decoding on a watched thread."""
-    decoder = _Decoder(path, info, _Wanted(select, stop, size))
+    (``info`` from :func:`posturecheck.video.probe`; ``select``, ``stop``, ``size`` and
+    ``threads`` as there), decoding on a watched thread."""
+    decoder = _Decoder(path, info, _Wanted(select, stop, size, threads))
     decoder.start()
     stalled = False
     try:
@@ -86,11 +87,13 @@ _END = object()
 
 @dataclass(frozen=True)
 class _Wanted:
-    """Which frames :func:`decode_video` yields (``select``, ``stop``) and at what ``size``."""
+    """Which frames :func:`decode_video` yields (``select``, ``stop``), at what ``size``, and
+    whether FFmpeg may use several ``threads``."""
 
     select: Callable[[int], bool] | None = None
     stop: int | None = None
     size: tuple[int, int] | None = None
+    threads: bool = True
 
 
 class _Decoder(threading.Thread):
@@ -132,7 +135,9 @@ def _decode(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
     try:
         with ffmpeg.open_video(path) as container:
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+            stream.thread_type = "AUTO" if wanted.threads else "SLICE"
+            if not wanted.threads:
+                stream.codec_context.thread_count = 1
             frames = container.decode(stream)
             while stop is None or index < stop:
                 started = time.monotonic()
