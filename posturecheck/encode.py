@@ -53,7 +53,13 @@ def _x264_options(preset: str, crf: int, gop_frames: int) -> dict[str, object]:
     params = (
         f"keyint={gop_frames}:min-keyint={gop_frames}:scenecut=0:bframes=0:open-gop=0:deblock=0,0"
     )
-    return {"preset": preset, "crf": str(crf), "threads": "1", "x264-params": params}
+    return {
+        "preset": preset,
+        "crf": str(crf),
+        "threads": "1",
+        "forced-idr": "1",
+        "x264-params": params,
+    }
 
 
 def _to_frame(rgb: RGBImage, out_w: int, out_h: int, pts: int) -> av.VideoFrame:
@@ -61,7 +67,9 @@ def _to_frame(rgb: RGBImage, out_w: int, out_h: int, pts: int) -> av.VideoFrame:
     if (out_w, out_h) != (w, h):
         rgb = np.pad(rgb, ((0, out_h - h), (0, out_w - w), (0, 0)), mode="edge")
     # OpenCV's conversion (BT.601, limited range, as swscale's) takes a quarter of the CPU.
-    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420).astype(np.uint8, copy=False)
+    yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420).astype(
+        np.uint8, copy=False
+    )
     frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
     frame.pts, frame.time_base = pts, TIME_BASE
     return frame
@@ -82,6 +90,9 @@ class H264Writer:
         preset: libx264 speed/size trade-off (see :data:`PRESET`).
         crf: quality; 23 is libx264's default, lower is better and larger.
         gop_frames: frames per closed group of pictures (see :func:`replace_gops`).
+        first_index: the first frame's index in the whole video, for a file that is one part
+            of it (:func:`splice`). Groups of pictures start at the whole video's multiples of
+            ``gop_frames``; a part that starts between them opens with a short group.
     """
 
     def __init__(
@@ -94,8 +105,10 @@ class H264Writer:
         preset: str = PRESET,
         crf: int = 23,
         gop_frames: int = GOP_FRAMES,
+        first_index: int = 0,
     ) -> None:
         self.path = Path(path)
+        self._gop_frames, self._first_index = gop_frames, first_index
         self.width, self.height = width, height
         self._out_w, self._out_h = even_size(width, height)
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
@@ -120,6 +133,8 @@ class H264Writer:
             )
         pts = max(round(time_s / TIME_BASE), self._last_pts + 1)
         frame = _to_frame(rgb, self._out_w, self._out_h, pts)
+        if (self._first_index + self.frames_written) % self._gop_frames == 0:
+            frame.pict_type = av.video.frame.PictureType.I  # an IDR (``forced-idr``)
         self._last_pts = pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
@@ -230,9 +245,10 @@ def splice(
     crf: int = 23,
 ) -> int:
     """Join ``sources`` (consecutive parts of one video, each written by :class:`H264Writer`
-    with the same settings, every part but the last a whole number of groups of pictures)
-    into ``dest``, re-encoding the groups in ``gops`` (numbered over the whole video) and
-    copying every other packet as it is. ``dest`` is written atomically and may be one of
+    with the same settings and its ``first_index``, so that key frames fall on the whole
+    video's multiples of ``gop_frames`` and where each part starts) into ``dest``,
+    re-encoding the groups in ``gops`` (numbered over the whole video) and copying every
+    other packet as it is. ``dest`` is written atomically and may be one of
     the sources. Returns the number of frames re-encoded.
     """
     tmp = dest.with_name(f".{dest.name}.splice.mp4")

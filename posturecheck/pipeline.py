@@ -192,7 +192,7 @@ def analyse(
         started = time.perf_counter()
         annotated = staging / (ANNOTATED_IMAGE if info.is_image else ANNOTATED_VIDEO)
         lanes = 1 if info.is_image else (options.lanes or default_lanes())
-        plan = plan_lanes(info.frames, lanes, group=GOP_FRAMES, warm=WARM_FRAMES)
+        plan = plan_lanes(info.frames, lanes, warm=WARM_FRAMES, min_frames=GOP_FRAMES)
         parts = (
             [annotated]
             if len(plan) == 1
@@ -200,7 +200,7 @@ def analyse(
         )
         size = work_size(info.width, info.height, options.max_side)
         pose_size = work_size(*size, options.pose_max_side)
-        job = _Job(info, model_path, options, size, pose_size)
+        job = _Job(info, model_path, options, size, pose_size, len(plan))
         sequence = _extract_and_render(job, plan, parts, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
@@ -283,6 +283,8 @@ class _Job:
     size: tuple[int, int]
     #: (width, height) the frames are posed at (see ``AnalysisOptions.pose_max_side``).
     pose_size: tuple[int, int]
+    #: Lanes the video is cut into (with more than one, each decodes on a single thread).
+    lanes: int
 
     def to_size(self, pose: PoseFrame | None, size: tuple[int, int]) -> PoseFrame | None:
         """Landmarks found on a pose-size frame, in the pixels of a frame of ``size``."""
@@ -347,7 +349,7 @@ def _extract_and_render(
 
 def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threading.Event) -> None:
     info, options = job.info, job.options
-    render = _Renderer(info, part, options.preset, job.size)
+    render = _Renderer(info, part, options.preset, job.size, lane.start)
     with contextlib.ExitStack() as stack:
         estimator = stack.enter_context(
             PoseEstimator(
@@ -358,7 +360,14 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
         )
         stack.callback(render.close)
         renderer = stack.enter_context(BackgroundConsumer(render, depth=4, name="render"))
-        frames = read_frames(info.path, info, select=lane.feeds, stop=lane.stop, size=job.size)
+        frames = read_frames(
+            info.path,
+            info,
+            select=lane.feeds,
+            stop=lane.stop,
+            size=job.size,
+            threads=job.lanes == 1,
+        )
         for frame in prefetch(frames, depth=4, name="decode"):
             if cancel.is_set():
                 return
@@ -380,9 +389,15 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
 class _Renderer:
     """Draws the overlay on a frame and writes it (H.264 for a video, PNG for a photo)."""
 
-    def __init__(self, info: VideoInfo, path: Path, preset: str, size: tuple[int, int]) -> None:
+    def __init__(
+        self, info: VideoInfo, path: Path, preset: str, size: tuple[int, int], first: int
+    ) -> None:
         self._path = path
-        self._writer = None if info.is_image else H264Writer(path, *size, info.fps, preset=preset)
+        self._writer = (
+            None
+            if info.is_image
+            else H264Writer(path, *size, info.fps, preset=preset, first_index=first)
+        )
 
     def __call__(self, item: tuple[Frame, PoseFrame | None]) -> None:
         frame, pose = item

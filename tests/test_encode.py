@@ -121,6 +121,37 @@ def test_splice_joins_parts_and_redraws_groups_across_them(tmp_path: Path) -> No
     assert all(abs(v - 40) < 8 for v in levels[:40] + levels[60:])  # copied from both parts
 
 
+def _key_frames(path: Path) -> list[int]:
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(video=0) if p.size]
+    return [i for i, p in enumerate(packets) if p.is_keyframe]
+
+
+def test_splice_joins_parts_cut_between_groups(tmp_path: Path) -> None:
+    """A part may start mid-group: its writer opens with a short group so that its key
+    frames fall on the whole video's groups, and a group that straddles the cut can be
+    copied or redrawn like any other."""
+    times = [i / 30 for i in range(70)]
+    frames = _frames(70, 40)
+    parts = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for part, (lo, hi) in zip(parts, [(0, 33), (33, 70)], strict=True):
+        with H264Writer(part, 96, 64, 30.0, gop_frames=20, first_index=lo) as writer:
+            for rgb, t in zip(frames[lo:hi], times[lo:hi], strict=True):
+                writer.write(rgb, t)
+    assert _key_frames(parts[0]) == [0, 20]
+    assert _key_frames(parts[1]) == [0, 7, 27]  # frames 33, 40, 60 of the video
+    for redrawn in ({}, {1: lambda: iter(_frames(20, 200))}):  # the group across the cut
+        dest = tmp_path / f"joined{len(redrawn)}.mp4"
+        assert splice(parts, dest, redrawn, gop_frames=20) == 20 * len(redrawn)
+        with av.open(str(dest)) as container:
+            got = list(container.decode(video=0))
+        np.testing.assert_allclose([f.time for f in got], times, atol=1e-3)
+        levels = [int(f.to_ndarray(format="rgb24")[40:, :, 0].mean()) for f in got]
+        inside = 200 if redrawn else 40
+        assert all(abs(v - inside) < 8 for v in levels[20:40]), levels[20:40]
+        assert all(abs(v - 40) < 8 for v in levels[:20] + levels[40:])
+
+
 def test_splice_refuses_parts_encoded_differently(tmp_path: Path) -> None:
     small, large = tmp_path / "small.mp4", tmp_path / "large.mp4"
     _write(small, 64, 64, [0.0, 0.04])

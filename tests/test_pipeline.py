@@ -9,7 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
+from posturecheck.encode import GOP_FRAMES
 from posturecheck.errors import NoPoseError, OutputExistsError
+from posturecheck.lanes import WARM_FRAMES, plan_lanes
 from posturecheck.pipeline import AnalysisOptions, Progress, analyse
 from posturecheck.report import validate_report
 from posturecheck.sequence import PoseSequence
@@ -155,7 +157,7 @@ def test_lanes_side_by_side_give_one_video_like_a_single_lane(
 
     # The first lane's frames are posed exactly as in one pass; the second lane's tracker
     # starts anew, so its landmarks differ within the model's own noise.
-    split = 90
+    split = plan_lanes(len(one.sequence), 2, warm=WARM_FRAMES, min_frames=GOP_FRAMES)[1].start
     a, b = one.sequence.image_px[..., :2], two.sequence.image_px[..., :2]
     np.testing.assert_array_equal(a[:split], b[:split])
     assert float(np.nanmedian(np.abs(a[split:] - b[split:]))) < 3.0
