@@ -44,6 +44,9 @@ DECODE_S_PER_FRAME = 0.5
 #: How long closing a half-read video waits for its decoding thread to stop.
 _JOIN_S = 2.0
 
+#: Seek only to skip at least this many frames; fewer are read through.
+SEEK_MIN_FRAMES = 30
+
 #: Frames whose times differ by less than this are the same frame (the writer rounds to 1 ms).
 TIME_TOLERANCE_S = 0.0015
 
@@ -56,11 +59,12 @@ def decode_video(
     stop: int | None = None,
     size: tuple[int, int] | None = None,
     threads: bool = True,
+    first: int = 0,
 ) -> Iterator[Frame]:
     """Yield the video's frames as :func:`posturecheck.video.read_frames` documents them
-    (``info`` from :func:`posturecheck.video.probe`; ``select``, ``stop``, ``size`` and
-    ``threads`` as there), decoding on a watched thread."""
-    decoder = _Decoder(path, info, _Wanted(select, stop, size, threads))
+    (``info`` from :func:`posturecheck.video.probe`; ``select``, ``stop``, ``size``,
+    ``threads`` and ``first`` as there), decoding on a watched thread."""
+    decoder = _Decoder(path, info, _Wanted(select, stop, size, threads, first))
     decoder.start()
     stalled = False
     try:
@@ -87,13 +91,14 @@ _END = object()
 
 @dataclass(frozen=True)
 class _Wanted:
-    """Which frames :func:`decode_video` yields (``select``, ``stop``), at what ``size``, and
-    whether FFmpeg may use several ``threads``."""
+    """Which frames :func:`decode_video` yields (``select``, ``stop``, none before
+    ``first``), at what ``size``, and whether FFmpeg may use several ``threads``."""
 
     select: Callable[[int], bool] | None = None
     stop: int | None = None
     size: tuple[int, int] | None = None
     threads: bool = True
+    first: int = 0
 
 
 class _Decoder(threading.Thread):
@@ -138,7 +143,9 @@ def _decode(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
             stream.thread_type = "AUTO" if wanted.threads else "SLICE"
             if not wanted.threads:
                 stream.codec_context.thread_count = 1
-            frames = container.decode(stream)
+            frames: Iterator[av.VideoFrame] = container.decode(stream)
+            if wanted.first > 0 and (start := _seek_start(path, wanted.first)):
+                frames, index, first_time = _from_key_frame(container, stream, start)
             while stop is None or index < stop:
                 started = time.monotonic()
                 frame = next(frames, None)
@@ -196,6 +203,70 @@ def _decode(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
             f"{path}: only {index} of the {info.frames} frames its header announces could be "
             "decoded; the file is probably truncated. Copy it from the phone again."
         )
+
+
+class FrameOrderError(RuntimeError):
+    """After a seek, the decoder's frames did not follow the file's own timestamps, so
+    their indices cannot be trusted; read the video from its start instead."""
+
+
+@dataclass(frozen=True)
+class _SeekStart:
+    """Where to start decoding to reach a frame without reading through those before it."""
+
+    key_pts: int  # the key frame at or before the wanted frame
+    order: list[int]  # every frame's timestamp in showing order: a frame's index is its place
+    time_base: float
+
+
+def _seek_start(path: Path, first: int) -> _SeekStart | None:
+    """How to start at frame ``first`` by seeking, or ``None`` where reading through is as
+    good or the file's timestamps cannot say which frame is which (missing or repeated, or
+    a first frame that is no key frame). Reads the packets' headers only, not the pictures.
+    """
+    with ffmpeg.open_video(path) as container:
+        stream = container.streams.video[0]
+        time_base = stream.time_base
+        stamped: list[tuple[int, bool]] = []
+        for packet in container.demux(stream):
+            if not packet.size:
+                continue
+            if packet.pts is None:
+                return None
+            stamped.append((packet.pts, packet.is_keyframe))
+    if time_base is None or not stamped:
+        return None
+    order = sorted(pts for pts, _ in stamped)
+    keys = {pts for pts, key in stamped if key}
+    if first >= len(order) or len(set(order)) != len(order) or order[0] not in keys:
+        return None
+    key = max(k for k in keys if k <= order[first])
+    if order.index(key) < SEEK_MIN_FRAMES:
+        return None
+    return _SeekStart(key, order, float(time_base))
+
+
+def _from_key_frame(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, start: _SeekStart
+) -> tuple[Iterator[av.VideoFrame], int, float]:
+    """Frames from ``start``'s key frame on, the index of the first, and the video's first
+    time (what reading from the start would have counted and timed)."""
+    container.seek(start.key_pts, stream=stream, backward=True, any_frame=False)
+    rank = {pts: i for i, pts in enumerate(start.order)}
+    first_index = rank[start.key_pts]
+
+    def checked() -> Iterator[av.VideoFrame]:
+        expected = first_index
+        for frame in container.decode(stream):
+            if frame.pts is None or rank.get(int(frame.pts)) != expected:
+                raise FrameOrderError(
+                    f"frame {expected} after a seek has timestamp {frame.pts}, "
+                    f"expected {start.order[expected] if expected < len(start.order) else None}"
+                )
+            expected += 1
+            yield frame
+
+    return checked(), first_index, start.order[0] * start.time_base
 
 
 def _convert(frame: av.VideoFrame, size: tuple[int, int]) -> RGBImage:

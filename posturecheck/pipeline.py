@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from posturecheck.analysis import STAGES, analyse_sequence, rep_reports, thresho
 from posturecheck.backline import back_profile
 from posturecheck.concurrency import BackgroundConsumer, prefetch
 from posturecheck.config import Config
+from posturecheck.decode import FrameOrderError
 from posturecheck.draw import Marks, draw_frame
 from posturecheck.encode import GOP_FRAMES, PRESET, H264Writer, splice, write_image
 from posturecheck.errors import NoPoseError, OutputExistsError
@@ -201,7 +203,15 @@ def analyse(
         size = work_size(info.width, info.height, options.max_side)
         pose_size = work_size(*size, options.pose_max_side)
         job = _Job(info, model_path, options, size, pose_size, len(plan))
-        sequence = _extract_and_render(job, plan, parts, progress)
+        try:
+            sequence = _extract_and_render(job, plan, parts, progress)
+        except FrameOrderError as exc:  # a later lane's seek: read the video in one pass
+            log.warning("%s: %s; analysing it in one lane", video.name, exc)
+            for part in parts:
+                part.unlink(missing_ok=True)
+            plan, parts = [Lane(0, None, 0)], [annotated]
+            job = replace(job, lanes=1)
+            sequence = _extract_and_render(job, plan, parts, progress)
         elapsed = time.perf_counter() - started
         if sequence.frames_with_pose == 0:
             n = len(sequence)
@@ -211,11 +221,14 @@ def analyse(
                 "good light, with the lifter filling at least a third of the frame height."
             )
         shown = options.source_name or str(video)
-        sequence.save(staging / LANDMARKS, meta={"video": shown})
         config = options.config
-        result = analyse_sequence(
-            sequence, exercise=options.exercise, settings=config.settings, faults=config.faults
-        )
+        # The landmarks compress (zlib, without the GIL) while the core analyses them.
+        with ThreadPoolExecutor(1, thread_name_prefix="save landmarks") as saver:
+            saved = saver.submit(sequence.save, staging / LANDMARKS, meta={"video": shown})
+            result = analyse_sequence(
+                sequence, exercise=options.exercise, settings=config.settings, faults=config.faults
+            )
+            saved.result()
         write_metrics_csv(staging / METRICS, result.metrics, sequence.source_frame_index)
         findings = result.judgement.findings
         marks = marks_by_row(findings, sequence.time_s)
@@ -367,6 +380,7 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
             stop=lane.stop,
             size=job.size,
             threads=job.lanes == 1,
+            first=lane.warm,
         )
         for frame in prefetch(frames, depth=4, name="decode"):
             if cancel.is_set():

@@ -127,6 +127,7 @@ def read_frames(
     stop: int | None = None,
     size: tuple[int, int] | None = None,
     threads: bool = True,
+    first: int = 0,
 ) -> Iterator[Frame]:
     """Yield upright RGB frames with times from 0 s, strictly increasing.
 
@@ -137,6 +138,9 @@ def read_frames(
     the same pass as the conversion to RGB (default: the video's own size). ``threads``:
     let FFmpeg decode on several threads (``False`` when the caller already keeps every core
     busy, e.g. one decoder per lane: a single thread spends about 20% less CPU a frame).
+    ``first``: no frame before this index is wanted; when the file's timestamps allow, the
+    decoder seeks to the key frame before it instead of reading through (raises
+    :class:`~posturecheck.decode.FrameOrderError` if the frames then break their order).
 
     Raises :class:`InputError` when decoding fails part-way, stalls, runs past the limits
     (:data:`~posturecheck.limits.MAX_DURATION_S`, :data:`~posturecheck.limits.MAX_FRAMES`,
@@ -152,7 +156,9 @@ def read_frames(
                 rgb = resized(rgb, size)
             yield Frame(0, 0.0, rgb)
         return
-    yield from decode_video(path, info, select=select, stop=stop, size=size, threads=threads)
+    yield from decode_video(
+        path, info, select=select, stop=stop, size=size, threads=threads, first=first
+    )
 
 
 def work_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:

@@ -31,13 +31,16 @@ def write_clip(
     fps: float = 30.0,
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
+    options: dict[str, str] | None = None,
 ) -> Path:
-    """Encode RGB frames to ``path``; ``times_s`` gives each frame's time (variable rate)."""
+    """Encode RGB frames to ``path``; ``times_s`` gives each frame's time (variable rate);
+    ``options`` go to the encoder (e.g. ``{"g": "20", "bf": "2"}``)."""
     out = av.open(str(path), "w")
     frames = list(frames)
     h, w = frames[0].shape[:2]
     stream = out.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
     stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+    stream.options = dict(options or {})
     # Constant rate: a 1/fps time base (what AVI needs); variable: milliseconds.
     tb = Fraction(1, 1000) if times_s is not None else 1 / Fraction(fps).limit_denominator(1001)
     stream.time_base = stream.codec_context.time_base = tb

@@ -7,10 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posturecheck.decode import read_frame_at
+from posturecheck import decode
+from posturecheck.decode import FrameOrderError, read_frame_at
 from posturecheck.encode import H264Writer
 from posturecheck.errors import InputError
 from posturecheck.video import read_frames
+
+from media import pattern_frames, write_clip
 
 FPS = 25.0
 N = 30
@@ -39,3 +42,51 @@ def test_read_frame_at_bad_file(tmp_path: Path) -> None:
     bad.write_bytes(b"nope" * 100)
     with pytest.raises(InputError, match="cannot decode"):
         read_frame_at(bad, 0.0)
+
+
+def _frames_from(path: Path, first: int) -> list[tuple[int, float, np.ndarray]]:
+    wanted = read_frames(path, select=lambda i: i >= first, first=first, threads=False)
+    return [(f.index, f.time_s, f.rgb) for f in wanted]
+
+
+def _same(a: list[tuple[int, float, np.ndarray]], b: list[tuple[int, float, np.ndarray]]) -> None:
+    assert [(i, t) for i, t, _ in a] == [(i, t) for i, t, _ in b]
+    assert all(np.array_equal(x, y) for (_, _, x), (_, _, y) in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"g": "20", "bf": "0"}, {"g": "20", "bf": "2"}],  # B-frames: decode order is not showing order
+    ids=["p-frames", "b-frames"],
+)
+def test_first_seeks_to_the_key_frame_and_yields_what_reading_through_would(
+    tmp_path: Path, options: dict[str, str]
+) -> None:
+    times = [i / 25 + (0.013 if i % 9 == 0 else 0.0) for i in range(120)]  # uneven timing
+    video = write_clip(
+        tmp_path / "clip.mp4", pattern_frames(120, 96, 64), times_s=times, options=options
+    )
+    start = decode._seek_start(video, 75)
+    assert start is not None and 50 <= start.order.index(start.key_pts) <= 75  # skips 50+
+    _same(_frames_from(video, 75), _frames_from(video, 0)[75:])
+
+
+def test_first_near_the_start_reads_through(tmp_path: Path) -> None:
+    video = write_clip(tmp_path / "clip.mp4", pattern_frames(60, 96, 64), options={"g": "20"})
+    assert decode._seek_start(video, 25) is None  # one group to read through: not worth a seek
+    _same(_frames_from(video, 25), _frames_from(video, 0)[25:])
+
+
+def test_frames_out_of_the_files_order_after_a_seek_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = write_clip(tmp_path / "clip.mp4", pattern_frames(120, 96, 64), options={"g": "20"})
+    real = decode._seek_start(video, 75)
+    assert real is not None
+    gap = real.order.index(real.key_pts) + 3  # a frame the decoder will show is not listed
+    wrong = decode._SeekStart(
+        real.key_pts, real.order[:gap] + real.order[gap + 1 :], real.time_base
+    )
+    monkeypatch.setattr(decode, "_seek_start", lambda *_: wrong)
+    with pytest.raises(FrameOrderError, match="after a seek"):
+        _frames_from(video, 75)

@@ -32,16 +32,10 @@ def test_every_frame_is_recorded_once_in_order(frames: int, lanes: int) -> None:
 
 @pytest.mark.parametrize("frames", [327, 1000, 54_321])
 @pytest.mark.parametrize("lanes", [2, 3, 4])
-@pytest.mark.parametrize("skip", [0.0, 0.05])
-def test_lanes_share_the_work_evenly(frames: int, lanes: int, skip: float) -> None:
-    plan = plan_lanes(frames, lanes, min_frames=MIN, warm=WARM, skip=skip)
-    work = [(lane.stop or frames) - lane.warm + skip * lane.warm for lane in plan]
-    assert max(work) - min(work) <= 2  # off by the rounding of its two ends to whole frames
-
-
-def test_a_later_lane_that_reads_through_more_frames_gets_fewer_of_its_own() -> None:
-    free, costly = (plan_lanes(1000, 2, min_frames=MIN, warm=WARM, skip=s) for s in (0.0, 0.1))
-    assert costly[1].start > free[1].start
+def test_lanes_share_the_work_evenly(frames: int, lanes: int) -> None:
+    plan = plan_lanes(frames, lanes, min_frames=MIN, warm=WARM)
+    work = [(lane.stop or frames) - lane.warm for lane in plan]
+    assert max(work) - min(work) <= 1  # off by the rounding of its ends to whole frames
 
 
 def test_feeds_warm_up_frames_but_not_the_next_lane() -> None:

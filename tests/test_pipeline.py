@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posturecheck import decode
 from posturecheck.encode import GOP_FRAMES
 from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.lanes import WARM_FRAMES, plan_lanes
@@ -164,13 +166,34 @@ def test_lanes_side_by_side_give_one_video_like_a_single_lane(
     assert len(one.report["reps"]) == len(two.report["reps"])
 
     # Flagged frames are redrawn in the joined video, across the join too.
-    findings = [f for f in two.report["findings"] if f["severity"] != "mild"]
+    findings = two.report["findings"]  # every severity is marked on the video
     assert findings and two.report["processing"]["frames_remarked"] > 0
     times = two.sequence.time_s
     last = max(int(np.searchsorted(times, f["end_s"] - 1e-3)) for f in findings)
     assert last >= split  # a flag that runs into the second lane's part
     for frame in {int(f["worst_frame"]) for f in findings} | {last}:
         assert _fault_coloured_pixels(decoded[2][frame]) > 200, frame
+
+
+def test_a_lane_whose_seek_loses_the_frame_order_falls_back_to_one_pass(
+    tmp_path: Path, realdata: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = realdata / "videos" / "deadlift_side_mattiolato_good01.mp4"  # 145 frames
+    options = AnalysisOptions(model_path=model_path, lanes=1)
+    one = analyse(clip, tmp_path / "one", options=options)
+    real = decode._seek_start(clip, 65)  # the second lane's warm-up starts at frame 65
+    assert real is not None, "the second lane seeks on this clip"
+    gap = real.order.index(real.key_pts) + 3
+    wrong = decode._SeekStart(
+        real.key_pts, real.order[:gap] + real.order[gap + 1 :], real.time_base
+    )
+    monkeypatch.setattr(decode, "_seek_start", lambda *_: wrong)
+    two = analyse(clip, tmp_path / "two", options=replace(options, lanes=2))
+    assert two.report["processing"]["lanes"] == 1
+    np.testing.assert_array_equal(two.sequence.image_px, one.sequence.image_px)
+    assert sorted(p.name for p in two.out_dir.iterdir()) == sorted(
+        p.name for p in one.out_dir.iterdir()
+    )  # no part of the abandoned lanes left behind
 
 
 def test_large_frames_are_drawn_and_posed_scaled_with_landmarks_in_video_pixels(
