@@ -135,25 +135,44 @@ class Rep:
 # --- normalised heights ---------------------------------------------------------------------
 
 
+#: Window samples :func:`_rolling` takes in one go (rows x window width).
+_ROLLING_BLOCK = 1 << 18
+
+
 def _window(time_s: FloatArray, window_s: float) -> int:
     dt = float(np.median(np.diff(time_s))) if time_s.size > 1 else 1.0
     return max(1, round(window_s / dt / 2))
 
 
+def _rolling(values: FloatArray, half: int, q: float) -> FloatArray:
+    """Centred rolling ``q``-th percentile over ``2 * half + 1`` samples, NaN ignored (NaN
+    where a window has none), interpolated as :func:`numpy.percentile` does. Vectorised a
+    block of rows at a time (sorted windows put NaN last), so memory stays small."""
+    n = values.shape[0]
+    padded = np.pad(values.astype(np.float64), half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    out = np.full(n, np.nan)
+    block = max(1, _ROLLING_BLOCK // (2 * half + 1))
+    for lo in range(0, n, block):
+        ordered = np.sort(windows[lo : lo + block], axis=1)
+        count = np.isfinite(ordered).sum(axis=1)
+        rows = np.flatnonzero(count)
+        at = q / 100.0 * (count[rows] - 1)
+        below = np.floor(at).astype(np.intp)
+        above = np.minimum(below + 1, count[rows] - 1)
+        a, b = ordered[rows, below], ordered[rows, above]
+        out[lo + rows] = a + (b - a) * (at - below)
+    return out
+
+
 def rolling_percentile(
     time_s: FloatArray, values: FloatArray, window_s: float, q: float
 ) -> FloatArray:
-    """Centred rolling ``q``-th percentile over ``window_s``, ignoring NaN (NaN if none)."""
+    """Centred rolling ``q``-th percentile over ``window_s``, ignoring NaN (NaN if none; a
+    frame with no value of its own gets one only when the window is wider than 3 frames)."""
     half = _window(time_s, window_s)
-    n = values.shape[0]
-    out = np.full(n, np.nan)
-    ok = np.isfinite(values)
-    for i in range(n):
-        chunk = values[max(0, i - half) : i + half + 1]
-        chunk = chunk[np.isfinite(chunk)]
-        if chunk.size and (ok[i] or half > 1):
-            out[i] = np.percentile(chunk, q)
-    return out
+    out = _rolling(values, half, q)
+    return out if half > 1 else np.where(np.isfinite(values), out, np.nan)
 
 
 def _weighted_y(
@@ -187,11 +206,8 @@ def _leg_px(seq: PoseSequence, conf: FloatArray, min_conf: float) -> FloatArray:
 
 def despike(time_s: FloatArray, values: FloatArray, window_s: float) -> FloatArray:
     """Centred running median over ``window_s`` (NaN ignored; NaN stays NaN)."""
-    half = _window(time_s, window_s)
-    out = values.copy()
-    for i in np.flatnonzero(np.isfinite(values)):
-        out[i] = np.nanmedian(values[max(0, i - half) : i + half + 1])
-    return out
+    out = _rolling(values, _window(time_s, window_s), 50.0)
+    return np.where(np.isfinite(values), out, values)
 
 
 def body_heights(

@@ -17,8 +17,10 @@ from posturecheck.reps import (
     _bottom_seen,
     _Excursion,
     body_heights,
+    despike,
     detect_reps,
     rep_phase,
+    rolling_percentile,
 )
 from posturecheck.sequence import PoseSequence
 
@@ -258,3 +260,29 @@ def test_deadlift_opening_low_is_complete_when_the_bar_is_seen_below_the_knees(
     h = _heights(wrist, knee)
     seen = _bottom_seen(h, _OPENED_LOW, (0, 4), 0, "deadlift", min_knee_height=0.15)
     assert seen is complete
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rolling_percentile_and_despike_match_numpy_window_by_window(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=int(rng.integers(1, 90)))
+    values[rng.random(values.size) < 0.3] = np.nan
+    t = np.arange(values.size) / 30.0
+    for window_s in (0.05, 0.2, 1.0):
+        half = max(1, round(window_s * 30.0 / 2))
+        for q in (5.0, 50.0, 90.0):
+            got = rolling_percentile(t, values, window_s, q)
+            for i in range(values.size):
+                chunk = values[max(0, i - half) : i + half + 1]
+                chunk = chunk[np.isfinite(chunk)]
+                if chunk.size and (np.isfinite(values[i]) or half > 1):
+                    assert got[i] == pytest.approx(np.percentile(chunk, q), abs=1e-12)
+                else:
+                    assert np.isnan(got[i])
+        smooth = despike(t, values, window_s)
+        for i in range(values.size):
+            if np.isfinite(values[i]):
+                window = values[max(0, i - half) : i + half + 1]
+                assert smooth[i] == pytest.approx(np.nanmedian(window), abs=1e-12)
+            else:
+                assert np.isnan(smooth[i])
