@@ -277,9 +277,9 @@ METRICS: tuple[MetricSpec, ...] = (
         SIDE,
         False,
         (P.HEEL, P.TOE, P.ANKLE),
-        "Renders: a true 25% lift reads 23-35%. On a planted foot at the bottom of a deep "
-        "squat the model can lift its heel point and drop its toe point (29-32% on one "
-        "rendered lifter); the ankle's rise caps the reading, which then stays mild. The "
+        "Renders: a true 25% lift reads 18-22% at the bottom. On a planted foot at the bottom "
+        "of a deep squat the model can lift its heel point and drop its toe point (29-32% on "
+        "one rendered lifter); the ankle's rise caps that reading at 7%. The "
         "baselines are the median of standing frames (knee flexion ≤ 15°), else the clip's "
         "lowest heel and ankle; a camera that moves between reps shifts the ankle's.",
         "Heel height above the toe, minus the same in the lifter's standing frames, as % of "
