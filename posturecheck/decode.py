@@ -251,7 +251,10 @@ def _from_key_frame(
 ) -> tuple[Iterator[av.VideoFrame], int, float]:
     """Frames from ``start``'s key frame on, the index of the first, and the video's first
     time (what reading from the start would have counted and timed)."""
-    container.seek(start.key_pts, stream=stream, backward=True, any_frame=False)
+    try:
+        container.seek(start.key_pts, stream=stream, backward=True, any_frame=False)
+    except ffmpeg.DECODE_ERRORS as exc:
+        raise FrameOrderError(f"seeking to frame {start.key_pts} failed ({exc})") from exc
     rank = {pts: i for i, pts in enumerate(start.order)}
     first_index = rank[start.key_pts]
 

@@ -37,11 +37,10 @@ TIME_BASE = Fraction(1, 1000)
 GOP_FRAMES = 30
 
 #: libx264 speed/size trade-off for the annotated video. On a 720p lifting clip at CRF 23
-#: (``benchmarks/encode_presets.py``, CPU with the conversion to YUV): ``veryfast`` 5.9 ms a
-#: frame, 0.5 Mbit/s, PSNR 47.2 dB;
-#: ``superfast`` 4.9 ms, 1.0 Mbit/s, 49.4 dB; ``ultrafast`` with the deblocking filter kept
-#: on 3.6 ms, 1.7 Mbit/s, 52.1 dB. A larger file of a better picture, for the least CPU
-#: beside the pose model.
+#: (``benchmarks/encode_presets.py``; CPU a frame including the conversion to YUV):
+#: ``veryfast`` 5.9 ms, 0.5 Mbit/s, PSNR 47.2 dB; ``superfast`` 4.9 ms, 1.0 Mbit/s, 49.4 dB;
+#: ``ultrafast`` with the deblocking filter kept on 3.6 ms, 1.7 Mbit/s, 52.1 dB. A larger
+#: file of a better picture, for the least CPU beside the pose model.
 PRESET = "ultrafast"
 
 
