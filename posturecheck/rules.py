@@ -154,6 +154,9 @@ def standing_rows(
     Outside the reps, plus the top of each rep (a squat starts and ends standing; a
     deadlift ends standing, at lockout). From the side, knee and hip angles must also be
     nearly straight; from other views those angles are not measurable, so timing decides.
+    For a deadlift the frames before the first pull (walking up, looking down at the bar)
+    are left out when the lockouts give enough standing: mixing the two made the baseline
+    swing with where a rep's end was placed.
     """
     n = len(metrics)
     pad = _frames(settings.bottom_pad_s, _dt(metrics.time_s))
@@ -164,14 +167,30 @@ def standing_rows(
         keep_start = exercise == "squat" and rep.start is not None
         candidate[lo + (pad if keep_start else 0) : max(lo, hi - pad) + 1] = False
     if view != "side":
-        return candidate
+        return _from_lockout(candidate, reps, exercise, metrics, settings)
     knee = metrics.values.get("knee_flexion_deg")
     hip = metrics.values.get("hip_flexion_deg")
     if knee is None or hip is None:
         return np.zeros(n, dtype=bool)
     with np.errstate(invalid="ignore"):
         straight = (knee <= settings.standing_knee_max_deg) & (hip <= settings.standing_hip_max_deg)
-    return np.asarray(candidate & straight)
+    return _from_lockout(np.asarray(candidate & straight), reps, exercise, metrics, settings)
+
+
+def _from_lockout(
+    standing: np.ndarray,
+    reps: Sequence[Rep],
+    exercise: str,
+    metrics: MetricSeries,
+    settings: CoachingDefaults,
+) -> np.ndarray:
+    starts = [rep.start for rep in reps if rep.start is not None]
+    if exercise != "deadlift" or not starts:
+        return standing
+    after = standing.copy()
+    after[: min(starts)] = False
+    enough = after.sum() * _dt(metrics.time_s) >= settings.min_standing_s
+    return after if enough else standing
 
 
 def baselines(

@@ -465,6 +465,27 @@ def test_standing_baseline_is_the_lifters_own() -> None:
     assert [(f.severity, round(f.measured, 6)) for f in found(out, fault.id)] == [("mild", change)]
 
 
+@pytest.mark.parametrize("lockout_rows", [0, 14])
+def test_a_deadlifts_baseline_comes_from_its_lockouts_not_the_walk_up(lockout_rows: int) -> None:
+    """Before the first pull the lifter walks up and looks down at the bar: no posture to
+    judge the lift against while the lockouts give enough standing (else it is all there is).
+    A squat starts standing, so for a squat those frames count."""
+    fault = FAULT_BY_ID["forward_head"]
+    n = 150
+    end = n - 1 - lockout_rows
+    y = np.zeros(n)
+    y[:80] = -30.0  # head down at the bar for 80 frames before the pull
+    base = BASE["head_on_trunk_deg"]
+    for exercise, want in (("deadlift", base if lockout_rows else base - 30.0), ("squat", None)):
+        reps = [make_rep(1, 80, 110, end, exercise=exercise)]
+        metrics = fault_series(fault, y, reps=reps, flex=flexion(n, reps))
+        got = run(fault, metrics, reps, exercise=exercise, view="side").baselines
+        if want is None:
+            assert got["head_on_trunk_deg"] == pytest.approx(base - 30.0)  # mostly walk-up
+        else:
+            assert got["head_on_trunk_deg"] == pytest.approx(want)
+
+
 def test_phase_start_baseline_is_the_first_frame_of_the_phase() -> None:
     """hips_rise_first: a trunk angle that only *stays* steep off the floor is no fault."""
     fault = FAULT_BY_ID["hips_rise_first"]
