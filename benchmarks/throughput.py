@@ -189,10 +189,13 @@ def main() -> None:
         a = _run_child("analyse", short)
         b = _run_child("analyse", long)
     print()
-    print("| clip | frames | seconds | peak RSS MB |")
-    print("|---|---:|---:|---:|")
-    print(f"| short (720p) | {a['frames']:.0f} | {a['seconds']:.1f} | {a['peak_rss_mb']:.0f} |")
-    print(f"| 10x longer | {b['frames']:.0f} | {b['seconds']:.1f} | {b['peak_rss_mb']:.0f} |")
+    print("| clip | frames | seconds | end-to-end fps | x real time | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, run in (("short (720p)", a), ("10x longer", b)):
+        print(
+            f"| {name} | {run['frames']:.0f} | {run['seconds']:.1f} | {run['fps']:.1f} "
+            f"| {run['realtime']:.2f} | {run['peak_rss_mb']:.0f} |"
+        )
     print(f"\nlong/short peak RSS: {b['peak_rss_mb'] / a['peak_rss_mb']:.2f} (target <= 1.15)")
 
     live = _run_child("live", short)
