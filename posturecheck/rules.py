@@ -184,6 +184,7 @@ def _from_lockout(
     metrics: MetricSeries,
     settings: CoachingDefaults,
 ) -> np.ndarray:
+    """A deadlift's ``standing`` frames from its first pull on, if they are enough."""
     starts = [rep.start for rep in reps if rep.start is not None]
     if exercise != "deadlift" or not starts:
         return standing
