@@ -1,10 +1,10 @@
 """View, exercise and rep detection against the hand labels of the real development clips.
 
-Runs :func:`posturecheck.view.classify_view`, :func:`posturecheck.exercise.detect_exercise`
-and :func:`posturecheck.reps.detect_reps` on the cached landmarks of every clip in
-``annotations.json`` and prints one row per clip, the per-rep frame errors, and the summary
-over the clips marked ``usable_for_eval``. Targets (issue 4): exercise >= 95%, view >= 90%,
-exact rep count >= 90%.
+Runs the core as the app does (:func:`posturecheck.analysis.analyse_sequence`: the lifter
+chosen, the landmarks cleaned and the feet planted, then view, exercise and reps) on the
+cached landmarks of every clip in ``annotations.json`` and prints one row per clip, the
+per-rep frame errors, and the summary over the clips marked ``usable_for_eval``. Targets
+(issue 4): exercise >= 95%, view >= 90%, exact rep count >= 90%.
 
 Scoring:
 * exercise: the detected lift vs the label.
@@ -35,10 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from posturecheck.exercise import detect_exercise
-from posturecheck.reps import Exercise, Rep, body_heights, detect_reps
+from posturecheck.analysis import analyse_sequence
+from posturecheck.reps import Rep
 from posturecheck.sequence import PoseSequence
-from posturecheck.view import ViewResult, classify_view
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REALDATA = REPO.parent / "shared" / "realdata"
@@ -123,12 +122,10 @@ def _errors(true_reps: list[dict[str, Any]], pred: list[Rep]) -> tuple[Errors, .
 
 def evaluate(clip: dict[str, Any], seq: PoseSequence) -> ClipResult:
     stem = Path(clip["file"]).stem
-    heights = body_heights(seq)
-    guess = detect_exercise(seq, heights=heights)
-    view: ViewResult = classify_view(seq)
-    ex_pred: Exercise = "deadlift" if guess.name == "deadlift" else "squat"
-    reps = detect_reps(seq, ex_pred, heights=heights)
-    reps_true_ex = detect_reps(seq, clip["exercise"], heights=heights)
+    # What the app does: the lifter chosen, the landmarks cleaned and the feet planted first.
+    result = analyse_sequence(seq)
+    guess, view, reps = result.exercise, result.view, result.reps
+    reps_true_ex = analyse_sequence(seq, exercise=clip["exercise"]).reps
     view_true = clip["view"]
     rep_views: list[tuple[str, str]] = []
     if view_true == "mixed":
