@@ -51,20 +51,11 @@ SEEK_MIN_FRAMES = 30
 TIME_TOLERANCE_S = 0.0015
 
 
-def decode_video(
-    path: Path,
-    info: VideoInfo,
-    *,
-    select: Callable[[int], bool] | None = None,
-    stop: int | None = None,
-    size: tuple[int, int] | None = None,
-    threads: bool = True,
-    first: int = 0,
-) -> Iterator[Frame]:
+def decode_video(path: Path, info: VideoInfo, wanted: Wanted) -> Iterator[Frame]:
     """Yield the video's frames as :func:`posturecheck.video.read_frames` documents them
-    (``info`` from :func:`posturecheck.video.probe`; ``select``, ``stop``, ``size``,
-    ``threads`` and ``first`` as there), decoding on a watched thread."""
-    decoder = _Decoder(path, info, _Wanted(select, stop, size, threads, first))
+    (``info`` from :func:`posturecheck.video.probe`; ``wanted`` its arguments), decoding on
+    a watched thread."""
+    decoder = _Decoder(path, info, wanted)
     decoder.start()
     stalled = False
     try:
@@ -90,7 +81,7 @@ _END = object()
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     """Which frames :func:`decode_video` yields (``select``, ``stop``, none before
     ``first``), at what ``size``, and whether FFmpeg may use several ``threads``."""
 
@@ -104,7 +95,7 @@ class _Wanted:
 class _Decoder(threading.Thread):
     """Decodes on its own thread into a short queue, so the reader can time FFmpeg out."""
 
-    def __init__(self, path: Path, info: VideoInfo, wanted: _Wanted) -> None:
+    def __init__(self, path: Path, info: VideoInfo, wanted: Wanted) -> None:
         super().__init__(name=f"decode {path.name}", daemon=True)
         self.path, self.info, self.wanted = path, info, wanted
         self.frames: queue.Queue[object] = queue.Queue(maxsize=2)
@@ -129,7 +120,7 @@ class _Decoder(threading.Thread):
         return False
 
 
-def _decode(path: Path, info: VideoInfo, wanted: _Wanted) -> Iterator[Frame]:
+def _decode(path: Path, info: VideoInfo, wanted: Wanted) -> Iterator[Frame]:
     """The decoding itself (on the :class:`_Decoder` thread), with every limit checked."""
     select, stop, size = wanted.select, wanted.stop, wanted.size
     fallback_dt = 1.0 / info.fps if info.fps > 0 else 1.0 / 30.0

@@ -138,13 +138,14 @@ def _heel_rise(b: Body, d: MetricDefaults) -> FloatArray:
     standing = np.abs(knee) <= d.standing_knee_max_deg
     rise = b[P.TOE][:, 1] - b[P.HEEL][:, 1]  # heel height above the toe, pixels
     flat = _standing_value(rise, standing, d.heel_baseline_percentile)
-    from_heel = 100.0 * (rise - flat) / _foot_length(b)
+    foot = _foot_length(b)
+    from_heel = 100.0 * (rise - flat) / foot
     # The ankle as a point fixed to a rigid foot that pivots about the toe: standing, it is
     # `reach` ahead of the toe and `height` above it; tilted by t it has risen by
     # reach·sin(t) + height·(cos(t) - 1). Solved for sin(t), what the heel rise measures.
     ankle, toe = b[P.ANKLE], b[P.TOE]
     reach = _standing_value(np.abs(ankle[:, 0] - toe[:, 0]), standing, 50.0)
-    if not reach > ANKLE_REACH_MIN * _foot_length(b):  # foot seen end-on: no tilt to read
+    if not reach > ANKLE_REACH_MIN * foot:  # foot seen end-on: no tilt to read
         return from_heel
     height = _standing_value(toe[:, 1] - ankle[:, 1], standing, d.heel_baseline_percentile)
     down = _standing_value(ankle[:, 1], standing, 100.0 - d.heel_baseline_percentile)

@@ -26,7 +26,7 @@ from typing import Any
 import av
 
 from posturecheck import ffmpeg
-from posturecheck.decode import decode_video
+from posturecheck.decode import Wanted, decode_video
 from posturecheck.errors import InputError
 from posturecheck.frames import Frame, VideoInfo
 from posturecheck.limits import (
@@ -156,9 +156,7 @@ def read_frames(
                 rgb = resized(rgb, size)
             yield Frame(0, 0.0, rgb)
         return
-    yield from decode_video(
-        path, info, select=select, stop=stop, size=size, threads=threads, first=first
-    )
+    yield from decode_video(path, info, Wanted(select, stop, size, threads, first))
 
 
 def work_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
