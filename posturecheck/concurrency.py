@@ -1,72 +1,22 @@
 """Overlapping pipeline stages with bounded queues, so the slowest stage sets the pace.
 
-Decoding, pose inference and drawing+encoding each run on their own thread (the heavy work
-in each happens in native code that releases the GIL). Queues are small and bounded, so
-memory stays flat however long the video is; an exception in any stage stops all of them
-and is raised in the caller.
+Pose inference and drawing+encoding each run on their own thread (the heavy work in each
+happens in native code that releases the GIL; decoding has its own thread in
+:mod:`posturecheck.decode`). Queues are small and bounded, so memory stays flat however long
+the video is; an error in the consumer reaches the caller.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 _DONE = object()
-
-
-class _Failure:
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-def prefetch(source: Iterator[T], depth: int = 4, name: str = "prefetch") -> Iterator[T]:
-    """Run ``source`` on a background thread, ``depth`` items ahead of the consumer.
-
-    Exceptions raised by ``source`` are re-raised in the consumer. If the consumer stops
-    early, the producer is told to stop and the thread ends.
-    """
-    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in source:
-                if not put(item):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the consumer, raised there
-            put(_Failure(exc))
-
-    thread = threading.Thread(target=produce, name=name, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        close = getattr(source, "close", None)
-        thread.join(timeout=5)
-        if not thread.is_alive() and callable(close):
-            close()
 
 
 class BackgroundConsumer(Generic[T]):

@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ SEEK_MIN_FRAMES = 30
 TIME_TOLERANCE_S = 0.0015
 
 
-def decode_video(path: Path, info: VideoInfo, wanted: Wanted) -> Iterator[Frame]:
+def decode_video(path: Path, info: VideoInfo, wanted: Wanted) -> Generator[Frame, None, None]:
     """Yield the video's frames as :func:`posturecheck.video.read_frames` documents them
     (``info`` from :func:`posturecheck.video.probe`; ``wanted`` its arguments), decoding on
     a watched thread."""
@@ -92,13 +92,18 @@ class Wanted:
     first: int = 0
 
 
+#: Frames the decoder thread may run ahead of the reader.
+AHEAD_FRAMES = 4
+
+
 class _Decoder(threading.Thread):
-    """Decodes on its own thread into a short queue, so the reader can time FFmpeg out."""
+    """Decodes on its own thread, up to :data:`AHEAD_FRAMES` ahead of the reader (decoding
+    overlaps the reader's work, and the reader can time FFmpeg out)."""
 
     def __init__(self, path: Path, info: VideoInfo, wanted: Wanted) -> None:
         super().__init__(name=f"decode {path.name}", daemon=True)
         self.path, self.info, self.wanted = path, info, wanted
-        self.frames: queue.Queue[object] = queue.Queue(maxsize=2)
+        self.frames: queue.Queue[object] = queue.Queue(maxsize=AHEAD_FRAMES)
         self.stop = threading.Event()
 
     def run(self) -> None:

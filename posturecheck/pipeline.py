@@ -22,7 +22,7 @@ from typing import Any
 
 from posturecheck.analysis import STAGES, analyse_sequence, rep_reports, thresholds_report
 from posturecheck.backline import back_profile
-from posturecheck.concurrency import BackgroundConsumer, prefetch
+from posturecheck.concurrency import BackgroundConsumer
 from posturecheck.config import Config
 from posturecheck.decode import FrameOrderError
 from posturecheck.draw import Marks, draw_frame
@@ -30,7 +30,7 @@ from posturecheck.encode import GOP_FRAMES, PRESET, H264Writer, splice, write_im
 from posturecheck.errors import NoPoseError, OutputExistsError
 from posturecheck.frames import Frame, RGBImage, VideoInfo
 from posturecheck.html_report import key_frame_images, write_html_report
-from posturecheck.lanes import WARM_FRAMES, Lane, default_lanes, plan_lanes
+from posturecheck.lanes import WARM_FRAMES, Lane, default_lanes, opencv_one_thread, plan_lanes
 from posturecheck.marks import marks_by_row
 from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 from posturecheck.photo import resized
@@ -338,19 +338,20 @@ def _extract_and_render(
             done = sum(len(r) for r in rows)
             progress(Progress(done, job.info.frames, time.perf_counter() - started))
 
-    for thread in threads:
-        thread.start()
-    try:
-        while alive := [t for t in threads if t.is_alive()]:
-            alive[0].join(_PROGRESS_EVERY_S)
-            report()
-        if not errors:
-            report()  # the last word is every frame done
-    except BaseException:
-        cancel.set()
+    with opencv_one_thread() if len(plan) > 1 else contextlib.nullcontext():
         for thread in threads:
-            thread.join()
-        raise
+            thread.start()
+        try:
+            while alive := [t for t in threads if t.is_alive()]:
+                alive[0].join(_PROGRESS_EVERY_S)
+                report()
+            if not errors:
+                report()  # the last word is every frame done
+        except BaseException:
+            cancel.set()
+            for thread in threads:
+                thread.join()
+            raise
     if errors:
         raise errors[0]
     builder = SequenceBuilder(job.info.width, job.info.height)
@@ -382,7 +383,7 @@ def _run_lane(job: _Job, lane: Lane, part: Path, rows: list[_Row], cancel: threa
             threads=job.lanes == 1,
             first=lane.warm,
         )
-        for frame in prefetch(frames, depth=4, name="decode"):
+        for frame in frames:
             if cancel.is_set():
                 return
             people = estimator.detect(resized(frame.rgb, job.pose_size), frame.time_s)
@@ -455,14 +456,10 @@ def _finish_video(
     n = len(sequence)
     gops = sorted({row // GOP_FRAMES for row in marks})
     redrawn = {row for g in gops for row in range(g * GOP_FRAMES, min((g + 1) * GOP_FRAMES, n))}
-    # One decoder, a few frames ahead on its own thread, shared by the groups in order; it
+    # One decoder (a few frames ahead on its own thread), shared by the groups in order; it
     # converts only the frames that are redrawn.
     stop = max(redrawn, default=-1) + 1
-    frames = prefetch(
-        read_frames(info.path, info, select=redrawn.__contains__, stop=stop, size=size),
-        depth=4,
-        name="mark-decode",
-    )
+    frames = read_frames(info.path, info, select=redrawn.__contains__, stop=stop, size=size)
 
     def group(g: int) -> Callable[[], Iterator[RGBImage]]:
         last = min((g + 1) * GOP_FRAMES, n) - 1
@@ -479,6 +476,7 @@ def _finish_video(
     try:
         return splice(parts, annotated, {g: group(g) for g in gops}, preset=preset)
     finally:
+        frames.close()
         for part in parts:
             if part != annotated:
                 part.unlink(missing_ok=True)

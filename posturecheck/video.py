@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,7 @@ def read_frames(
     size: tuple[int, int] | None = None,
     threads: bool = True,
     first: int = 0,
-) -> Iterator[Frame]:
+) -> Generator[Frame, None, None]:
     """Yield upright RGB frames with times from 0 s, strictly increasing.
 
     ``select``: yield only the frames whose index it accepts; the others are decoded (a

@@ -1,10 +1,18 @@
-"""Cutting a video into lanes: balanced work, parts long enough, nothing lost."""
+"""Cutting a video into lanes: balanced work, parts long enough, nothing lost; OpenCV off
+its own threads while lanes run."""
 
 from __future__ import annotations
 
+import cv2
 import pytest
 
-from posturecheck.lanes import Lane, available_cores, default_lanes, plan_lanes
+from posturecheck.lanes import (
+    Lane,
+    available_cores,
+    default_lanes,
+    opencv_one_thread,
+    plan_lanes,
+)
 
 MIN, WARM = 30, 30
 
@@ -46,3 +54,20 @@ def test_feeds_warm_up_frames_but_not_the_next_lane() -> None:
 
 def test_lanes_default_to_the_cores_this_process_may_use() -> None:
     assert 1 <= default_lanes() <= available_cores()
+
+
+def test_opencv_runs_on_one_thread_until_the_last_pass_ends() -> None:
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        with opencv_one_thread():
+            assert cv2.getNumThreads() == 1
+            with opencv_one_thread():  # a second analysis at the same time
+                assert cv2.getNumThreads() == 1
+            assert cv2.getNumThreads() == 1  # the first is still running
+        assert cv2.getNumThreads() == 2
+        with pytest.raises(RuntimeError), opencv_one_thread():
+            raise RuntimeError
+        assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
