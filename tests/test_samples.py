@@ -109,6 +109,25 @@ def test_side_angle_mae_within_5_deg(clip: Runner, name: str, metric: str) -> No
     )
 
 
+def test_angle_bands_hold_every_scored_frame_once(clip: Runner) -> None:
+    """The benchmark's error-by-true-angle table pools each lift's side clips without losing
+    or double-counting a frame, and its bias is the mean of the same differences."""
+    runs = [clip(name) for name in SIDE_CLIPS]
+    rows = accuracy.angle_band_table(runs)[2:]
+    assert len(rows) == 2 * 3  # squat and deadlift, knee / hip / trunk
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        lift, metric = cells[0], cells[1].strip("`")
+        diffs = np.concatenate(
+            [accuracy.metric_differences(r, "joints")[metric] for r in runs if r.exercise == lift]
+        )
+        counts = [int(c.rsplit("(", 1)[1].rstrip(")")) for c in cells[2:] if c != "-"]
+        assert sum(counts) == diffs.size, row
+        biases = [float(c.split(" / ")[0]) for c in cells[2:] if c != "-"]
+        pooled = sum(b * n for b, n in zip(biases, counts, strict=True)) / sum(counts)
+        assert pooled == pytest.approx(float(np.mean(diffs)), abs=0.1), row
+
+
 # --- clip-level calls -------------------------------------------------------------------------
 
 
