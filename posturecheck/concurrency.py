@@ -8,13 +8,43 @@ the video is; an error in the consumer reaches the caller.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+S = TypeVar("S")
+
+
+class SharedSwitch(Generic[S]):
+    """A process-wide setting that threads running at once share: the first to enter turns
+    it on (``on`` returns what ``off`` needs to undo it), the last to leave turns it off.
+    Entering and leaving one by one would let two threads undo each other's change."""
+
+    def __init__(self, on: Callable[[], S], off: Callable[[S], None]) -> None:
+        self._on, self._off = on, off
+        self._lock = threading.Lock()
+        self._users = 0
+        self._undo: S | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._undo = self._on()
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    undo, self._undo = self._undo, None
+                    self._off(undo)  # type: ignore[arg-type]
+
 
 _DONE = object()
 

@@ -229,6 +229,8 @@ def _seek_start(path: Path, first: int) -> _SeekStart | None:
                 continue
             if packet.pts is None:
                 return None
+            if packet.is_discard:  # outside the file's edit list: decoded but never shown
+                continue
             stamped.append((packet.pts, packet.is_keyframe))
     if time_base is None or not stamped:
         return None

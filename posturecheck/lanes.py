@@ -10,13 +10,12 @@ pictures, so the encoded parts join without re-encoding (:func:`posturecheck.enc
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
+
+from posturecheck.concurrency import SharedSwitch
 
 #: Lanes used when the caller does not say: one per core, at most this many.
 MAX_LANES = 4
@@ -48,34 +47,16 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class _OpenCVThreads:
-    """OpenCV's own thread pool, switched off while any multi-lane pass runs."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._saved = 0
-
-    @contextlib.contextmanager
-    def one(self) -> Iterator[None]:
-        with self._lock:
-            if self._users == 0:
-                self._saved = cv2.getNumThreads()
-                cv2.setNumThreads(1)
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    cv2.setNumThreads(self._saved)
+def _one_opencv_thread() -> int:
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    return threads
 
 
 #: OpenCV on the calling threads only while lanes run: with one lane a core, its own thread
 #: pool (resizing, colour conversion) only adds switching (about 1 ms of CPU a 720p frame).
 #: Analyses running at once share the switch; the last to finish restores the pool.
-opencv_one_thread = _OpenCVThreads().one
+opencv_one_thread = SharedSwitch(_one_opencv_thread, cv2.setNumThreads).held
 
 
 def default_lanes() -> int:

@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +27,7 @@ from mediapipe.tasks.python.vision import (
     RunningMode,
 )
 
+from posturecheck.concurrency import SharedSwitch
 from posturecheck.errors import ModelError
 from posturecheck.frames import RGBImage
 from posturecheck.sequence import PoseFrame
@@ -37,31 +37,50 @@ log = logging.getLogger(__name__)
 Mode = Literal["video", "image"]
 
 
-@contextlib.contextmanager
-def _native_stderr_to_log() -> Iterator[None]:
+class _Sink:
+    """fd 2 pointed at a temporary file; what landed there goes to the debug log on undo."""
+
+    def __init__(self, fd: int) -> None:
+        sys.stderr.flush()
+        self.fd, self.saved = fd, os.dup(fd)
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in undo)
+        os.dup2(self.file.fileno(), fd)
+
+    def undo(self) -> None:
+        os.dup2(self.saved, self.fd)
+        os.close(self.saved)
+        with self.file:
+            self.file.seek(0)
+            chatter = self.file.read().decode(errors="replace").strip()
+        if chatter:
+            log.debug("MediaPipe: %s", chatter)
+
+
+def _quiet() -> _Sink | None:
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (tests, notebooks)
+        return None
+    return _Sink(fd)
+
+
+def _speak(sink: _Sink | None) -> None:
+    if sink is not None:
+        sink.undo()
+
+
+#: Shared by the lanes' estimators starting at once: redirected by the first, restored by the
+#: last (each on its own could leave fd 2 pointing at another's sink: stderr lost for good).
+_QUIET = SharedSwitch(_quiet, _speak)
+
+
+def _native_stderr_to_log() -> contextlib.AbstractContextManager[None]:
     """Send what MediaPipe's C++ prints straight to fd 2 (start-up chatter) to the log.
 
     Loading the model prints a dozen INFO/WARNING lines ("Sparsity tensors may not yet be
     fully supported", accelerator registration) that mean nothing to a lifter.
     """
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr replaced (tests, notebooks)
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), fd)
-        try:
-            yield
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
-            sink.seek(0)
-            chatter = sink.read().decode(errors="replace").strip()
-            if chatter:
-                log.debug("MediaPipe: %s", chatter)
+    return _QUIET.held()
 
 
 @dataclass(frozen=True)

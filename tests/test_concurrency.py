@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from posturecheck.concurrency import BackgroundConsumer
+from posturecheck.concurrency import BackgroundConsumer, SharedSwitch
 
 
 def test_consumer_processes_everything_in_order_before_close() -> None:
@@ -34,3 +34,16 @@ def test_caller_error_is_not_masked_and_consumer_stops() -> None:
         c.submit(1)
         raise KeyError("caller")
     assert seen in ([], [1])
+
+
+def test_shared_switch_is_undone_once_by_the_last_user() -> None:
+    calls: list[str] = []
+    switch = SharedSwitch(lambda: calls.append("on") or "saved", lambda s: calls.append(f"off {s}"))
+    with switch.held():
+        with switch.held():  # a second thread at the same time
+            assert calls == ["on"]
+        assert calls == ["on"]
+    assert calls == ["on", "off saved"]
+    with pytest.raises(RuntimeError), switch.held():
+        raise RuntimeError
+    assert calls == ["on", "off saved", "on", "off saved"]

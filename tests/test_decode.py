@@ -11,7 +11,7 @@ from posturecheck import decode
 from posturecheck.decode import FrameOrderError, read_frame_at
 from posturecheck.encode import H264Writer
 from posturecheck.errors import InputError
-from posturecheck.video import read_frames
+from posturecheck.video import probe, read_frames
 
 from media import pattern_frames, write_clip
 
@@ -90,3 +90,17 @@ def test_frames_out_of_the_files_order_after_a_seek_are_refused(
     monkeypatch.setattr(decode, "_seek_start", lambda *_: wrong)
     with pytest.raises(FrameOrderError, match="after a seek"):
         _frames_from(video, 75)
+
+
+@pytest.mark.realdata
+def test_seeking_skips_frames_outside_the_edit_list(realdata: Path) -> None:
+    # This phone clip's edit list hides its first 28 coded frames: players (and a read from
+    # the start) never show them. Seeking must count frames the same way, or a later lane
+    # labels every frame 28 too late and the video's end is analysed twice.
+    clip = realdata / "videos" / "deadlift_side_mattiolato_bad03.mp4"
+    info = probe(clip)
+    through = {f.index: f.rgb for f in read_frames(clip, info, threads=False)}
+    assert len(through) == 121 < info.frames
+    sought = list(read_frames(clip, info, threads=False, first=80, select=lambda i: i >= 80))
+    assert [f.index for f in sought] == list(range(80, 121))
+    assert all(np.array_equal(f.rgb, through[f.index]) for f in sought[:5])
