@@ -91,7 +91,7 @@ def _probe_video(path: Path) -> VideoInfo:
                 width=w,
                 height=h,
                 fps=fps,
-                frames=max(0, int(stream.frames or 0)),
+                frames=shown_frames(max(0, int(stream.frames or 0)), fps, duration),
                 rotation=rotation,
                 duration_s=duration,
                 codec=codec.name,
@@ -100,6 +100,23 @@ def _probe_video(path: Path) -> VideoInfo:
         raise
     except ffmpeg.DECODE_ERRORS as exc:
         raise not_a_video(path, ffmpeg.ffmpeg_reason(exc)) from exc
+
+
+#: Coded frames beyond those the duration allows, as a share, before the header's count is
+#: taken to include frames an edit list hides.
+HIDDEN_FRAMES_SHARE = 0.05
+
+
+def shown_frames(coded: int, fps: float, duration_s: float) -> int:
+    """The frames a player shows. The header counts every coded frame, but an MP4 edit list
+    (a clip trimmed on the phone) can hide some, and the decoder drops those; the duration
+    is the shown part's. Where the count runs clearly past duration x rate, the latter is
+    the better estimate (planning lanes and progress read it; the last lane reads to the
+    end whatever it says)."""
+    if coded <= 0 or fps <= 0 or duration_s <= 0:
+        return coded
+    shown = round(duration_s * fps)
+    return shown if coded > shown * (1 + HIDDEN_FRAMES_SHARE) + 2 else coded
 
 
 def _first_frame(

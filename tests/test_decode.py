@@ -100,7 +100,8 @@ def test_seeking_skips_frames_outside_the_edit_list(realdata: Path) -> None:
     clip = realdata / "videos" / "deadlift_side_mattiolato_bad03.mp4"
     info = probe(clip)
     through = {f.index: f.rgb for f in read_frames(clip, info, threads=False)}
-    assert len(through) == 121 < info.frames
+    assert len(through) == 121
+    assert abs(info.frames - 121) <= 3  # the header's 149 count the hidden frames too
     sought = list(read_frames(clip, info, threads=False, first=80, select=lambda i: i >= 80))
     assert [f.index for f in sought] == list(range(80, 121))
     assert all(np.array_equal(f.rgb, through[f.index]) for f in sought[:5])

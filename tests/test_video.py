@@ -11,7 +11,7 @@ import pytest
 
 from posturecheck.encode import H264Writer
 from posturecheck.errors import InputError
-from posturecheck.video import probe, read_frames, work_size
+from posturecheck.video import probe, read_frames, shown_frames, work_size
 
 from media import pattern_frames, set_mp4_rotation, write_clip
 
@@ -176,3 +176,21 @@ def test_rotated_clip_is_scaled_to_the_upright_size(tmp_path: Path) -> None:
     frame = next(iter(read_frames(clip, size=(64, 48))))
     assert frame.rgb.shape == (48, 64, 3)
     assert frame.rgb[2, 2, 0] > 150 and frame.rgb[2, 2, 1] < 100  # red marker top-left
+
+
+@pytest.mark.parametrize(
+    ("coded", "fps", "duration", "expected"),
+    [
+        (300, 30.0, 10.0, 300),  # agree: the header's count
+        (301, 30.0, 10.0, 301),  # a frame's rounding is no edit list
+        (149, 29.79, 3.98, 119),  # the first 28 hidden by an edit list: duration x rate
+        (149, 0.0, 3.98, 149),  # no rate: nothing to check against
+        (149, 29.79, 0.0, 149),  # no duration
+        (0, 30.0, 10.0, 0),  # no count stays unknown
+        (200, 30.0, 10.0, 200),  # fewer coded than the duration allows: a truncated copy,
+    ],  # which the decoder's truncation check reports; the count stays the header's
+)
+def test_frame_count_leaves_out_what_an_edit_list_hides(
+    coded: int, fps: float, duration: float, expected: int
+) -> None:
+    assert shown_frames(coded, fps, duration) == expected
