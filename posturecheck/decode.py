@@ -10,6 +10,7 @@ upright RGB image only when it is wanted.
 
 from __future__ import annotations
 
+import itertools
 import math
 import queue
 import threading
@@ -247,18 +248,25 @@ def _seek_start(path: Path, first: int) -> _SeekStart | None:
 def _from_key_frame(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream, start: _SeekStart
 ) -> tuple[Iterator[av.VideoFrame], int, float]:
-    """Frames from ``start``'s key frame on, the index of the first, and the video's first
-    time (what reading from the start would have counted and timed)."""
+    """Frames from ``start``'s key frame on (or from an earlier one, where the demuxer's
+    seek lands there), the index of the first, and the video's first time (what reading
+    from the start would have counted and timed)."""
     try:
         container.seek(start.key_pts, stream=stream, backward=True, any_frame=False)
+        decoded = container.decode(stream)
+        landed = next(decoded, None)
     except ffmpeg.DECODE_ERRORS as exc:
         raise FrameOrderError(f"seeking to frame {start.key_pts} failed ({exc})") from exc
     rank = {pts: i for i, pts in enumerate(start.order)}
-    first_index = rank[start.key_pts]
+    key_index = rank[start.key_pts]
+    if landed is None or landed.pts is None or rank.get(int(landed.pts), key_index + 1) > key_index:
+        where = None if landed is None else landed.pts
+        raise FrameOrderError(f"a seek to timestamp {start.key_pts} landed on {where}")
+    first_index = rank[int(landed.pts)]
 
     def checked() -> Iterator[av.VideoFrame]:
         expected = first_index
-        for frame in container.decode(stream):
+        for frame in itertools.chain([landed], decoded):
             if frame.pts is None or rank.get(int(frame.pts)) != expected:
                 raise FrameOrderError(
                     f"frame {expected} after a seek has timestamp {frame.pts}, "

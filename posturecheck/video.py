@@ -110,13 +110,13 @@ HIDDEN_FRAMES_SHARE = 0.05
 def shown_frames(coded: int, fps: float, duration_s: float) -> int:
     """The frames a player shows. The header counts every coded frame, but an MP4 edit list
     (a clip trimmed on the phone) can hide some, and the decoder drops those; the duration
-    is the shown part's. Where the count runs clearly past duration x rate, the latter is
-    the better estimate (planning lanes and progress read it; the last lane reads to the
-    end whatever it says)."""
-    if coded <= 0 or fps <= 0 or duration_s <= 0:
-        return coded
+    is the shown part's. Where the count runs clearly past duration x rate, or the header
+    gives none (some MP4 and most WebM files), duration x rate is the estimate (planning
+    lanes and progress read it; the last lane reads to the end whatever it says)."""
+    if fps <= 0 or duration_s <= 0:
+        return max(0, coded)
     shown = round(duration_s * fps)
-    return shown if coded > shown * (1 + HIDDEN_FRAMES_SHARE) + 2 else coded
+    return shown if coded <= 0 or coded > shown * (1 + HIDDEN_FRAMES_SHARE) + 2 else coded
 
 
 def _first_frame(

@@ -105,3 +105,21 @@ def test_seeking_skips_frames_outside_the_edit_list(realdata: Path) -> None:
     sought = list(read_frames(clip, info, threads=False, first=80, select=lambda i: i >= 80))
     assert [f.index for f in sought] == list(range(80, 121))
     assert all(np.array_equal(f.rgb, through[f.index]) for f in sought[:5])
+
+
+@pytest.mark.realdata
+def test_a_seek_that_lands_on_an_earlier_key_frame_counts_from_there(realdata: Path) -> None:
+    # In this clip FFmpeg's seek lands a key frame earlier than the packets' flags say (and
+    # the header gives no frame count): decoding from there is right, only longer.
+    clip = realdata / "videos" / "deadlift_side_crossfit_jf9ss9.mp4"
+    info = probe(clip)
+    start = decode._seek_start(clip, 600)
+    assert start is not None
+    through = [
+        f.rgb for f in read_frames(clip, info, threads=False, select=lambda i: i >= 600, stop=603)
+    ]
+    sought = list(
+        read_frames(clip, info, threads=False, first=600, select=lambda i: i >= 600, stop=603)
+    )
+    assert [f.index for f in sought] == [600, 601, 602]
+    assert all(np.array_equal(a.rgb, b) for a, b in zip(sought, through, strict=True))

@@ -186,7 +186,8 @@ def test_rotated_clip_is_scaled_to_the_upright_size(tmp_path: Path) -> None:
         (149, 29.79, 3.98, 119),  # the first 28 hidden by an edit list: duration x rate
         (149, 0.0, 3.98, 149),  # no rate: nothing to check against
         (149, 29.79, 0.0, 149),  # no duration
-        (0, 30.0, 10.0, 0),  # no count stays unknown
+        (0, 23.976, 57.015, 1367),  # no count in the header: duration x rate
+        (0, 0.0, 57.015, 0),  # neither: unknown
         (200, 30.0, 10.0, 200),  # fewer coded than the duration allows: a truncated copy,
     ],  # which the decoder's truncation check reports; the count stays the header's
 )
