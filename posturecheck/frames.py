@@ -22,7 +22,8 @@ class VideoInfo:
 
     ``width``/``height`` are of the upright picture (after rotation); ``rotation`` is the
     counter-clockwise rotation in degrees that the file asks players to apply; ``frames`` is
-    the header's count (0 when the container does not say) and ``fps`` its average rate.
+    the frames a player shows, from the header (:func:`posturecheck.video.shown_frames`; 0
+    when unknown) and ``fps`` its average rate.
     """
 
     path: Path

@@ -64,7 +64,7 @@ def default_lanes() -> int:
 
 
 def plan_lanes(frames: int, lanes: int, *, warm: int, min_frames: int) -> list[Lane]:
-    """Cut ``frames`` (the header's count; 0 when unknown) into at most ``lanes`` parts with
+    """Cut ``frames`` (the probed count; 0 when unknown) into at most ``lanes`` parts with
     the same work each (a later part's warm-up frames count as work), every part at least
     ``min_frames + warm`` frames long. A later part's decoder seeks to the key frame before
     its warm-up (:func:`posturecheck.video.read_frames`), so the frames before cost nothing.

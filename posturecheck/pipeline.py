@@ -58,7 +58,7 @@ REPORT = "report.json"
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an analysis has got; ``total`` is the header's frame count (0 if unknown)."""
+    """How far an analysis has got; ``total`` is the probed frame count (0 if unknown)."""
 
     done: int
     total: int
