@@ -3,7 +3,9 @@
 Pose inference and drawing+encoding each run on their own thread (the heavy work in each
 happens in native code that releases the GIL; decoding has its own thread in
 :mod:`posturecheck.decode`). Queues are small and bounded, so memory stays flat however long
-the video is; an error in the consumer reaches the caller.
+the video is; an error in the consumer reaches the caller. :class:`SharedSwitch` holds a
+process-wide setting (OpenCV's thread pool, where fd 2 points) for as long as any of the
+threads running at once needs it.
 """
 
 from __future__ import annotations
