@@ -2,7 +2,7 @@
 
     PYOPENGL_PLATFORM=egl .venv/bin/python benchmarks/accuracy.py [--truth sample_videos]
         [--render N] [--realdata ../shared/realdata] [--realdata-cache DIR] [--no-realdata]
-        [--out docs/accuracy.md]
+        [--model-variant full] [--out docs/accuracy.md]
 
 Ground-truth set: every ``NAME.json`` in ``--truth`` (default ``sample_videos/``, rendered by
 :mod:`posturecheck.synth`) with its video, plus ``--render N`` extra seeded clips rendered into a
@@ -26,8 +26,9 @@ pipeline with the real pose model, and the report says:
   are. Landmarks come from ``--realdata-cache`` (``<stem>/landmarks.npz``; missing ones are
   computed and written there) or, without it, from the model into a temporary folder.
 
-Everything printed is also written to ``--out`` (default ``docs/accuracy.md``) with the command
-and the date.
+Everything printed is also written to ``--out`` (default ``docs/accuracy.md``, or
+``docs/accuracy-<variant>.md`` for another ``--model-variant``) with the command and the date;
+the default model's run also updates README's summary table.
 """
 
 from __future__ import annotations
@@ -826,7 +827,9 @@ def _tally(flags: Sequence[bool]) -> tuple[int, int]:
     return sum(flags), len(flags)
 
 
-def realdata_report(realdata: Path, cache: Path | None) -> tuple[list[str], RealSummary | None]:
+def realdata_report(
+    realdata: Path, cache: Path | None, variant: str = "full"
+) -> tuple[list[str], RealSummary | None]:
     """The reports of ``realdata_eval.py`` and ``findings_eval.py`` on the usable real clips.
 
     Landmarks are read from ``cache`` (``<stem>/landmarks.npz``), and those missing are
@@ -847,7 +850,7 @@ def realdata_report(realdata: Path, cache: Path | None) -> tuple[list[str], Real
         for i, clip in enumerate(clips, 1):
             stem = Path(clip["file"]).stem
             started = time.perf_counter()
-            seq = realdata_eval.load_or_analyse(stem, realdata / clip["file"], cache, True)
+            seq = realdata_eval.load_or_analyse(stem, realdata / clip["file"], cache, True, variant)
             _log(f"real clip {i}/{len(clips)} {stem}: {time.perf_counter() - started:.0f} s")
             assert seq is not None
             results.append(realdata_eval.evaluate(clip, seq))
@@ -989,11 +992,23 @@ def main(argv: list[str] | None = None) -> int:
         "--realdata-cache", type=Path, default=None, help="folder of <stem>/landmarks.npz"
     )
     parser.add_argument("--no-realdata", action="store_true", help="skip the real clips")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown copy ('-': none)")
     parser.add_argument(
-        "--readme", type=Path, default=README, help="README with the summary table ('-': none)"
+        "--model-variant", choices=("lite", "full", "heavy"), default="full", help="pose model"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="markdown copy ('-': none)")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        help="README with the summary table ('-': none; default: README.md for the full model)",
     )
     args = parser.parse_args(argv)
+    variant = args.model_variant
+    if args.out is None:
+        stem = "accuracy" if variant == "full" else f"accuracy-{variant}"
+        args.out = DEFAULT_OUT.with_stem(stem)
+    if args.readme is None:
+        args.readme = README if variant == "full" else Path("-")
 
     started = time.perf_counter()
     paths = sorted(args.truth.glob("*.json"))
@@ -1005,12 +1020,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             paths += render_clips(args.render, render_dir, args.render_seed)
             source += f" + {args.render} rendered (seeds {args.render_seed}…)"
-        runs = run_truth_set(paths)
+        from posturecheck.models import ensure_model
+
+        runs = run_truth_set(paths, ensure_model(variant))
     lines = [
         "# Accuracy",
         "",
         f"Command: `{_command(argv)}` · {dt.date.today().isoformat()} · "
-        f"revision `{_git_revision()}` · pose model MediaPipe `full`",
+        f"revision `{_git_revision()}` · pose model MediaPipe `{variant}`",
         "",
         *truth_report(runs, source),
     ]
@@ -1019,7 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
         cache = args.realdata_cache
         if cache is not None:
             cache.mkdir(parents=True, exist_ok=True)
-        real_lines, real = realdata_report(args.realdata, cache)
+        real_lines, real = realdata_report(args.realdata, cache, variant)
         lines += ["", *real_lines]
     lines += ["", f"_Took {time.perf_counter() - started:.0f} s._"]
     text = "\n".join(lines) + "\n"

@@ -82,15 +82,22 @@ def label_facing(text: str) -> str:
     return "?"
 
 
-def load_or_analyse(stem: str, video: Path, cache: Path, analyse: bool) -> PoseSequence | None:
+def load_or_analyse(
+    stem: str, video: Path, cache: Path, analyse: bool, variant: str = "full"
+) -> PoseSequence | None:
+    """The clip's landmarks from ``cache``, or (``analyse``) from the ``variant`` pose model,
+    written there."""
     npz = cache / stem / "landmarks.npz"
     if npz.is_file():
         return PoseSequence.load(npz)
     if not analyse:
         return None
+    from posturecheck.models import check_variant
+    from posturecheck.pipeline import AnalysisOptions
     from posturecheck.pipeline import analyse as run
 
-    result = run(video, cache / stem, force=True)
+    options = AnalysisOptions(model_variant=check_variant(variant))
+    result = run(video, cache / stem, options=options, force=True)
     return result.sequence
 
 

@@ -1,14 +1,17 @@
 """Throughput and memory: is an analysis faster than real time, close to the model alone,
 with memory flat in the video's length?
 
-    .venv/bin/python benchmarks/throughput.py [--realdata ../shared/realdata]
+    .venv/bin/python benchmarks/throughput.py [--realdata ../shared/realdata] [--repeat 3]
+        [--variants lite,heavy]
 
 Prints, for a 720p and a 1080p clip: model-only frames/s (pose on frames decoded in
 advance and scaled to the size the pipeline poses at, same model, VIDEO mode, person mask;
 one estimator, and one per lane side by side), end-to-end
 ``posturecheck analyse`` frames/s with its lanes, their ratios,
 real-time factor and peak RSS; then peak RSS for a short clip and one ten times longer; then
-the live path's per-frame time at 640x480 (p50/p95), the clip fed frame by frame.
+the live path's per-frame time at 640x480 (p50/p95), the clip fed frame by frame; then, for
+the other pose models (``--variants``, built offline like the default), model-only and
+end-to-end frame rates on the 720p clip.
 Each measurement runs in its own process so peak RSS is that run's alone; frame rates are
 the median of ``--repeat`` runs (3), since a shared 2-core machine's speed drifts by 10%.
 """
@@ -37,12 +40,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def child_model_only(video: Path, estimators: int = 1) -> dict[str, float]:
+def child_model_only(video: Path, estimators: int = 1, variant: str = "full") -> dict[str, float]:
     """Pose on frames decoded in advance: one estimator, or ``estimators`` side by side on
     consecutive parts (what the pipeline's lanes do), each on its own thread."""
     import threading
 
-    from posturecheck.models import ensure_model
+    from posturecheck.models import check_variant, ensure_model
     from posturecheck.photo import resized
     from posturecheck.pipeline import AnalysisOptions
     from posturecheck.pose import PoseEstimator
@@ -52,7 +55,7 @@ def child_model_only(video: Path, estimators: int = 1) -> dict[str, float]:
     options = AnalysisOptions()
     size = work_size(*work_size(info.width, info.height, options.max_side), options.pose_max_side)
     frames = [replace(f, rgb=resized(f.rgb, size)) for f in read_frames(video, info)]
-    model = ensure_model("full")
+    model = ensure_model(check_variant(variant))
     cut = [round(k * len(frames) / estimators) for k in range(estimators + 1)]
     parts = [frames[a:b] for a, b in itertools.pairwise(cut)]
     # The same configuration the pipeline runs: VIDEO mode with the person mask (back outline).
@@ -76,12 +79,14 @@ def child_model_only(video: Path, estimators: int = 1) -> dict[str, float]:
     return {"frames": len(frames), "seconds": elapsed, "fps": len(frames) / elapsed}
 
 
-def child_end_to_end(video: Path) -> dict[str, float]:
-    from posturecheck.pipeline import analyse
+def child_end_to_end(video: Path, variant: str = "full") -> dict[str, float]:
+    from posturecheck.models import check_variant
+    from posturecheck.pipeline import AnalysisOptions, analyse
 
+    options = AnalysisOptions(model_variant=check_variant(variant))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        result = analyse(video, Path(tmp) / "out")
+        result = analyse(video, Path(tmp) / "out", options=options)
         elapsed = time.perf_counter() - started
     frames = result.report["video"]["frames"]
     duration = result.report["video"]["duration_s"]
@@ -108,16 +113,16 @@ def child_live(video: Path) -> dict[str, float]:
     }
 
 
-def _median_run(kind: str, video: Path, repeat: int) -> dict[str, float]:
+def _median_run(kind: str, video: Path, repeat: int, variant: str = "full") -> dict[str, float]:
     """The run with the median frame rate of ``repeat`` runs (its RSS and seconds too), with
     the slowest and fastest rates as ``fps_min`` and ``fps_max``."""
-    runs = sorted((_run_child(kind, video) for _ in range(repeat)), key=lambda r: r["fps"])
+    runs = sorted((_run_child(kind, video, variant) for _ in range(repeat)), key=lambda r: r["fps"])
     return {**runs[len(runs) // 2], "fps_min": runs[0]["fps"], "fps_max": runs[-1]["fps"]}
 
 
-def _run_child(kind: str, video: Path) -> dict[str, float]:
+def _run_child(kind: str, video: Path, variant: str = "full") -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(video)],
+        [sys.executable, __file__, "--child", kind, str(video), variant],
         check=True,
         capture_output=True,
         text=True,
@@ -145,17 +150,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--realdata", type=Path, default=REPO.parent / "shared" / "realdata")
     parser.add_argument("--repeat", type=int, default=3, help="runs per frame rate (median)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "VIDEO"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--variants",
+        default="lite,heavy",
+        help="other pose models to time on the 720p clip, comma-separated ('' for none)",
+    )
+    parser.add_argument(
+        "--child", nargs=3, metavar=("KIND", "VIDEO", "VARIANT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
-        kind, video = args.child
+        kind, video, variant = args.child
         if kind == "model-lanes":
             from posturecheck.lanes import default_lanes
 
-            result = child_model_only(Path(video), default_lanes())
+            result = child_model_only(Path(video), default_lanes(), variant)
+        elif kind == "model":
+            result = child_model_only(Path(video), 1, variant)
+        elif kind == "live":
+            result = child_live(Path(video))
         else:
-            fn = {"model": child_model_only, "live": child_live}.get(kind, child_end_to_end)
-            result = fn(Path(video))
+            result = child_end_to_end(Path(video), variant)
         result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result))
         return
@@ -205,6 +220,22 @@ def main() -> None:
         f"| {short.name} | {live['frames']:.0f} | {live['p50_ms']:.1f} | {live['p95_ms']:.1f} "
         f"| {live['max_ms']:.1f} |  (target p95 <= 33 ms)"
     )
+
+    variants = [v for v in args.variants.split(",") if v]
+    if variants:
+        print(
+            f"\n| pose model ({short.name}) | model-only fps (1 estimator) "
+            "| end-to-end fps (slowest-fastest) | x real time |"
+        )
+        print("|---|---:|---:|---:|")
+    for variant in variants:
+        model = _median_run("model", short, args.repeat, variant)
+        e2e = _median_run("analyse", short, args.repeat, variant)
+        print(
+            f"| {variant} | {model['fps']:.1f} "
+            f"| {e2e['fps']:.1f} ({e2e['fps_min']:.1f}-{e2e['fps_max']:.1f}) "
+            f"| {e2e['realtime']:.2f} |"
+        )
 
 
 if __name__ == "__main__":

