@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ def test_upload_page_renders(data_dir: Path) -> None:
     assert at.title[0].value == "Analyse a lift"
     assert at.button(key="upload_go").disabled  # nothing chosen yet
     assert at.selectbox(key="upload_exercise").value == "auto"
+    assert at.selectbox(key="upload_model").value == "full"
 
 
 @pytest.mark.model
@@ -221,3 +223,19 @@ def test_progress_bar_shows_frames_per_second_and_time_left() -> None:
     unknown = _Bar()
     ProgressBar(unknown)(Progress(done=10, total=0, elapsed_s=1.0))  # type: ignore[arg-type]
     assert unknown.calls == [(0.0, "Analysing: 10 frames · 10.0 frames/s")]
+
+
+@pytest.mark.model
+@pytest.mark.realdata
+def test_upload_with_the_heavy_model_says_so_in_review(data_dir: Path, realdata: Path) -> None:
+    clip = realdata / "videos" / "deadlift_side_jeffchen_good.mp4"
+    at = _app()
+    assert at.selectbox(key="upload_model").value == "full"
+    at.selectbox(key="upload_model").set_value("heavy").run()
+    _upload(at, clip.name, clip.read_bytes())
+    assert at.title[0].value == "Review"
+    assert "deadlift_side_jeffchen_good.mp4 · heavy pose model" in _texts(at)
+    (report,) = (data_dir / "results").glob("*/report.json")
+    model = json.loads(report.read_text())["model"]
+    assert model["variant"] == "heavy"
+    assert Path(model["path"]).name == "pose_landmarker_heavy.task"

@@ -21,6 +21,7 @@ from posturecheck.app.text import (
 from posturecheck.errors import PostureCheckError
 from posturecheck.fixes import DISCLAIMER
 from posturecheck.history import Session
+from posturecheck.models import DEFAULT_VARIANT
 
 
 def _set_frame(index: int) -> None:
@@ -44,8 +45,10 @@ def _summary(result: LoadedResult, session: Session | None) -> None:
     report = result.report
     name = session.source_name if session else "this clip"
     lifter = f" · {session.lifter}" if session and session.lifter else ""
+    variant = report.get("model", {}).get("variant", DEFAULT_VARIANT)
+    model = "" if variant == DEFAULT_VARIANT else f" · {variant} pose model"
     st.title("Review")
-    st.caption(escape_markdown(f"{name}{lifter}"))
+    st.caption(escape_markdown(f"{name}{lifter}{model}"))
     exercise = report.get("exercise", {}).get("name", "unknown")
     view = report.get("view", {}).get("name", "unknown")
     facts = {

@@ -17,7 +17,7 @@ from posturecheck.app.uploads import sweep_leftovers
 from posturecheck.decode import read_frame_at
 from posturecheck.errors import PostureCheckError
 from posturecheck.history import History, Session
-from posturecheck.models import ensure_model
+from posturecheck.models import DEFAULT_VARIANT, Variant, ensure_model
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ def settings() -> AppSettings:
     return AppSettings.from_env()
 
 
-@st.cache_resource(show_spinner="Loading the pose model…")
-def model_path() -> Path:
-    """The pose model file, found or built once per server process."""
-    return ensure_model("full")
+@st.cache_resource(show_spinner="Getting the pose model ready (built once, on first use)…")
+def model_path(variant: Variant = DEFAULT_VARIANT) -> Path:
+    """The ``variant`` pose model file, found or built once per server process."""
+    return ensure_model(variant)
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,5 @@
-"""Upload page: pick a video or photo, choose the exercise, analyse with a live progress bar."""
+"""Upload page: pick a video or photo, choose the exercise (and the pose model), analyse with a
+live progress bar."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from posturecheck.app.text import escape_markdown, fmt_eta
 from posturecheck.app.uploads import ACCEPTED_TYPES, analyse_upload, display_name
 from posturecheck.errors import PostureCheckError
 from posturecheck.history import Session
+from posturecheck.models import Variant
 from posturecheck.pipeline import Progress
 from posturecheck.report import EXERCISE_CHOICES, ExerciseChoice
 
@@ -27,6 +29,13 @@ _EXERCISE_LABELS: dict[ExerciseChoice, str] = {
     "auto": "Detect automatically",
     "squat": "Squat",
     "deadlift": "Deadlift",
+}
+
+#: The pose models offered (``lite`` is left out: barely faster and worse on nearly every count,
+#: see models/README.md).
+_MODEL_LABELS: dict[Variant, str] = {
+    "full": "Standard",
+    "heavy": "Most accurate angles (about 3x slower)",
 }
 
 
@@ -49,11 +58,13 @@ class ProgressBar:
         self._bar.progress(p.fraction if p.fraction is not None else 0.0, text=text)
 
 
-def _analyse(upload: UploadedFile, exercise: ExerciseChoice, lifter: str) -> Session | None:
+def _analyse(
+    upload: UploadedFile, exercise: ExerciseChoice, lifter: str, variant: Variant
+) -> Session | None:
     shown = display_name(upload.name)
     bar = st.progress(0.0, text=f"Preparing {shown}…")
     try:
-        model = state.model_path()
+        model = state.model_path(variant)
         with state.open_history() as history:
             session = analyse_upload(
                 upload,
@@ -63,6 +74,7 @@ def _analyse(upload: UploadedFile, exercise: ExerciseChoice, lifter: str) -> Ses
                 exercise=exercise,
                 lifter=lifter,
                 model_path=model,
+                model_variant=variant,
                 progress=ProgressBar(bar),
             )
     except PostureCheckError as exc:
@@ -110,11 +122,20 @@ def render() -> None:
             key="upload_exercise",
         )
         lifter = right.text_input("Lifter (optional)", key="upload_lifter", max_chars=80)
+        variant = left.selectbox(
+            "Pose model",
+            list(_MODEL_LABELS),
+            format_func=lambda v: _MODEL_LABELS[v],
+            key="upload_model",
+            help="Standard is what the fault cut-offs were set on. The most accurate model "
+            "places knees and hips closer to the truth (checked on rendered lifters) but takes "
+            "about three times as long.",
+        )
         clicked = st.button(
             "Analyse", type="primary", disabled=upload is None, key="upload_go", width="stretch"
         )
         if clicked and upload is not None:
-            session = _analyse(upload, exercise, lifter)
+            session = _analyse(upload, exercise, lifter, variant)
             if session is not None:
                 state.set_current(session)
                 st.switch_page(state.REVIEW_PAGE)

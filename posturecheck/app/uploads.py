@@ -32,6 +32,7 @@ from posturecheck.app.settings import AppSettings
 from posturecheck.errors import InputError, PostureCheckError
 from posturecheck.history import History, NewSession, Session
 from posturecheck.limits import SUPPORTED_SUFFIXES
+from posturecheck.models import DEFAULT_VARIANT, Variant
 from posturecheck.pipeline import AnalysisOptions, ProgressCallback, analyse
 from posturecheck.report import ExerciseChoice
 
@@ -182,9 +183,11 @@ def analyse_upload(
     exercise: ExerciseChoice = "auto",
     lifter: str | None = None,
     model_path: Path | None = None,
+    model_variant: Variant = DEFAULT_VARIANT,
     progress: ProgressCallback | None = None,
 ) -> Session:
     """Analyse an uploaded file and save the session; return the saved session.
+    ``model_path``: the file of the ``model_variant`` pose model, if already at hand.
 
     Raises:
         PostureCheckError: the upload cannot be analysed (message names the user's file, not
@@ -193,7 +196,9 @@ def analyse_upload(
     shown = display_name(name)
     out_dir = new_results_dir(settings)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
-    options = AnalysisOptions(exercise=exercise, model_path=model_path, source_name=shown)
+    options = AnalysisOptions(
+        exercise=exercise, model_variant=model_variant, model_path=model_path, source_name=shown
+    )
     try:
         with staged_upload(data, shown, settings) as path:
             try:
