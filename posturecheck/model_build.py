@@ -38,7 +38,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -176,31 +176,52 @@ def read_wheel_models(wheel: Path) -> dict[str, bytes]:
     return models
 
 
+def _cached(candidates: Iterable[Path], check: Callable[[Path], object], say: Say) -> Path | None:
+    """The first of ``candidates`` that passes ``check`` (which raises ModelError if not)."""
+    for cached in candidates:
+        try:
+            check(cached)
+        except ModelError as exc:
+            say(f"Ignoring the cached {cached}: {exc}")
+            continue
+        say(f"Using the cached {cached}")
+        return cached
+    return None
+
+
+def _fetch(
+    cache_dir: Path,
+    what: str,
+    run: Callable[[str], subprocess.CompletedProcess[str]],
+    pattern: str,
+) -> Path:
+    """Run a package tool (``run(folder)`` downloads into a fresh folder in ``cache_dir``) and
+    move the one file matching ``pattern`` it made into ``cache_dir``."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".fetch-") as tmp:
+        try:
+            result = run(tmp)
+        except subprocess.TimeoutExpired as exc:
+            raise RouteError(f"{what} timed out after {exc.timeout:.0f} s") from exc
+        if result.returncode != 0:
+            raise RouteError(f"{what} failed: {_tail(result.stderr)}")
+        made = sorted(Path(tmp).glob(pattern))
+        if not made:
+            raise RouteError(f"{what} produced no {pattern} file")
+        target = cache_dir / made[0].name
+        made[0].replace(target)
+    return target
+
+
 def _fetch_wheel(cache_dir: Path, say: Say) -> Path:
     """The mediapipe 0.10.21 wheel: from ``cache_dir`` if a good one is there, else from PyPI."""
-    for cached in sorted(cache_dir.glob(WHEEL_GLOB)):
-        try:
-            read_wheel_models(cached)
-        except ModelError as exc:
-            say(f"Ignoring the cached wheel {cached}: {exc}")
-            continue
-        say(f"Using the cached wheel {cached}")
+    cached = _cached(sorted(cache_dir.glob(WHEEL_GLOB)), read_wheel_models, say)
+    if cached is not None:
         return cached
     say(f"Downloading the {WHEEL_REQUIREMENT} wheel from the package index (about 36 MB)")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".pip-") as tmp:
-        try:
-            result = _run_pip([*_PIP_DOWNLOAD_ARGS, "-d", tmp])
-        except subprocess.TimeoutExpired as exc:
-            raise RouteError(f"pip download timed out after {PIP_TIMEOUT_S:.0f} s") from exc
-        if result.returncode != 0:
-            raise RouteError(f"pip download failed: {_tail(result.stderr)}")
-        wheels = sorted(Path(tmp).glob(WHEEL_GLOB))
-        if not wheels:
-            raise RouteError(f"pip download produced no {WHEEL_GLOB} file")
-        target = cache_dir / wheels[0].name
-        wheels[0].replace(target)
-    return target
+    return _fetch(
+        cache_dir, "pip download", lambda d: _run_pip([*_PIP_DOWNLOAD_ARGS, "-d", d]), WHEEL_GLOB
+    )
 
 
 def _metadata_flatbuffer(spec: PackagedModel) -> bytes:
@@ -286,29 +307,16 @@ def read_npm_landmarker(package: Path, variant: str) -> bytes:
 def _fetch_npm_package(cache_dir: Path, variant: str, say: Say) -> Path:
     """The ``@mediapipe/pose`` tarball: from ``cache_dir`` if a good one is there, else from
     the npm registry (``npm pack``: downloaded, never installed)."""
-    cached = cache_dir / NPM_TARBALL
-    if cached.is_file():
-        try:
-            read_npm_landmarker(cached, variant)
-        except ModelError as exc:
-            say(f"Ignoring the cached npm package {cached}: {exc}")
-        else:
-            say(f"Using the cached npm package {cached}")
-            return cached
+    candidates = [p for p in [cache_dir / NPM_TARBALL] if p.is_file()]
+    if (cached := _cached(candidates, lambda p: read_npm_landmarker(p, variant), say)) is not None:
+        return cached
     say(f"Downloading {NPM_PACKAGE} from the npm registry (about 41 MB)")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".npm-") as tmp:
-        try:
-            result = _run_npm(["pack", NPM_PACKAGE, "--pack-destination", tmp, "--json"])
-        except subprocess.TimeoutExpired as exc:
-            raise RouteError(f"npm pack timed out after {NPM_TIMEOUT_S:.0f} s") from exc
-        if result.returncode != 0:
-            raise RouteError(f"npm pack failed: {_tail(result.stderr)}")
-        tarballs = sorted(Path(tmp).glob("*.tgz"))
-        if not tarballs:
-            raise RouteError(f"npm pack produced no {NPM_TARBALL}")
-        tarballs[0].replace(cached)
-    return cached
+    return _fetch(
+        cache_dir,
+        "npm pack",
+        lambda d: _run_npm(["pack", NPM_PACKAGE, "--pack-destination", d, "--json"]),
+        NPM_TARBALL,
+    )
 
 
 def build_sources(variant: str) -> str:
