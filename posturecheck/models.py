@@ -165,7 +165,9 @@ def _adopt_existing(variant: Variant, path: Path) -> None:
 def _failure_message(variant: Variant, path: Path, tried: list[tuple[str, str]]) -> str:
     steps = "\n".join(f"  {i}. {route}: {why}" for i, (route, why) in enumerate(tried, 1))
     url = official_url(variant)
-    registries = "PyPI" if variant == "full" else "PyPI and the npm registry (npm: Node.js)"
+    registries = (
+        "PyPI" if variant == "full" else "PyPI and the npm registry (and that npm is installed)"
+    )
     fix = (
         f"Check the connection to {registries} and run again, or download "
         f"{url} on a computer with internet and put it at {path} "
