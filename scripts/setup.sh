@@ -3,7 +3,8 @@
 #   Debian packages (OpenCV's libGL/glib, Chromium for the browser tests),
 #   a virtualenv in .venv with posturecheck and the extras named in POSTURECHECK_EXTRAS
 #   (default "dev": tests and linters; the test command adds "synth", the renderer),
-#   the pose model in models/ (downloaded, or built offline from a PyPI wheel).
+#   the pose model in models/ (downloaded, or built offline from a PyPI wheel), and npm for the
+#   optional lite and heavy models (built from MediaPipe's npm package when first asked for).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
+  # npm (Node.js) fetches MediaPipe's package holding the lite and heavy pose models; most
+  # machines have it already, so Debian's (large) npm package only where there is none.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
