@@ -142,8 +142,8 @@ def _add_model_variant(parser: argparse.ArgumentParser) -> None:
         "--model-variant",
         choices=("lite", "full", "heavy"),
         default="full",
-        help="pose model: full (default; the cut-offs are set and checked on it), lite (about "
-        "a quarter less CPU, less accurate) or heavy (more accurate angles, about 3x slower); "
+        help="pose model: full (default; the cut-offs are set and checked on it), lite (a few "
+        "percent faster, less accurate) or heavy (more accurate angles, about 3x slower); "
         "see models/README.md",
     )
 
