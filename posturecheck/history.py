@@ -70,8 +70,13 @@ def _v1_sessions(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_lifter_time ON sessions (lifter, created_at)")
 
 
+def _v2_pose_model(conn: sqlite3.Connection) -> None:
+    # Sessions saved before the app offered a choice were all analysed with "full".
+    conn.execute("ALTER TABLE sessions ADD COLUMN pose_model TEXT NOT NULL DEFAULT 'full'")
+
+
 #: Schema steps in order: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_v1_sessions,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_sessions, _v2_pose_model)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -146,6 +151,8 @@ class NewSession:
     detection_rate: float | None = None
     finding_counts: dict[str, int] = field(default_factory=dict)
     key_numbers: dict[str, Any] = field(default_factory=dict)
+    #: The pose model variant the analysis ran (``full``, ``heavy``, ``lite``).
+    pose_model: str = "full"
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,7 @@ class Session(NewSession):
 
 _COLUMNS = (
     "id, created_at, lifter, source_name, exercise, view, rep_count, detection_rate, "
-    "finding_counts, key_numbers, results_dir"
+    "finding_counts, key_numbers, results_dir, pose_model"
 )
 
 
@@ -179,6 +186,7 @@ def _row_to_session(row: sqlite3.Row) -> Session:
         finding_counts=json.loads(row["finding_counts"]),
         key_numbers=json.loads(row["key_numbers"]),
         results_dir=Path(row["results_dir"]),
+        pose_model=row["pose_model"],
     )
 
 
@@ -271,13 +279,14 @@ class History:
             json.dumps(session.finding_counts, sort_keys=True),
             json.dumps(session.key_numbers, sort_keys=True, allow_nan=False),
             str(session.results_dir),
+            session.pose_model,
         )
         try:
             with _write(self._conn):
                 cursor = self._conn.execute(
                     "INSERT INTO sessions (created_at, lifter, source_name, exercise, view, "
-                    "rep_count, detection_rate, finding_counts, key_numbers, results_dir) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "rep_count, detection_rate, finding_counts, key_numbers, results_dir, "
+                    "pose_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     values,
                 )
                 new_id = cursor.lastrowid

@@ -10,11 +10,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_results import _results
 
+from posturecheck.app.history_page import MIXED_MODELS
 from posturecheck.app.state import HISTORY_PAGE, REVIEW_PAGE
 from posturecheck.app.upload_page import ProgressBar
 from posturecheck.faults import FAULT_BY_ID
 from posturecheck.fixes import FIX_BY_ID
-from posturecheck.history import History
+from posturecheck.history import History, NewSession
 from posturecheck.pipeline import Progress
 
 APP = Path(__file__).resolve().parents[1] / "streamlit_app.py"
@@ -239,3 +240,34 @@ def test_upload_with_the_heavy_model_says_so_in_review(data_dir: Path, realdata:
     model = json.loads(report.read_text())["model"]
     assert model["variant"] == "heavy"
     assert Path(model["path"]).name == "pose_landmarker_heavy.task"
+
+
+def test_history_says_when_sessions_used_different_pose_models(data_dir: Path) -> None:
+    with History(data_dir / "history.sqlite3") as history:
+        for name, model in (("a.mp4", "full"), ("b.mp4", "full")):
+            history.add(_new_session(name, model))
+        at = _app()
+        at.switch_page(HISTORY_PAGE).run()
+        assert MIXED_MODELS not in _texts(at)
+        assert "Pose model" not in at.dataframe[0].value.columns  # one model: no column
+        history.add(_new_session("c.mp4", "heavy"))
+    at.run()
+    assert not at.exception
+    assert any(w.value == MIXED_MODELS for w in at.warning)
+    table = at.dataframe[0].value
+    assert dict(zip(table["File"], table["Pose model"], strict=True)) == {
+        "a.mp4": "full",
+        "b.mp4": "full",
+        "c.mp4": "heavy",
+    }
+
+
+def _new_session(name: str, model: str) -> NewSession:
+    return NewSession(
+        source_name=name,
+        exercise="squat",
+        view="side",
+        results_dir=Path("/nowhere") / name,
+        rep_count=3,
+        pose_model=model,
+    )

@@ -268,6 +268,9 @@ def test_session_from_report_with_reps_and_findings() -> None:
     assert key_numbers(_report(reps=reps))["mean_depth_deg"] == 105.0
     no_reps_found = session_from_report(_report(**ran), Path("/r"), "a.mp4", None)
     assert no_reps_found.rep_count == 0
+    assert no_reps_found.pose_model == "full"  # a report without a model block: the default
+    heavy = _report(model={"variant": "heavy", "path": "/m/pose_landmarker_heavy.task"})
+    assert session_from_report(heavy, Path("/r"), "a.mp4", None).pose_model == "heavy"
 
 
 def test_sweep_removes_only_old_unreferenced_leftovers(settings: AppSettings) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from posturecheck.history import (
     HISTORY_ENV,
+    MIGRATIONS,
     SCHEMA_VERSION,
     History,
     HistoryError,
@@ -283,3 +284,21 @@ def test_switching_to_wal_retries_while_another_process_holds_the_database() -> 
     assert conn.left == 0
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         _wal(_LockedFor(10**6), timeout_s=0.05)  # type: ignore[arg-type]
+
+
+def test_a_version_1_database_gains_the_pose_model_and_keeps_its_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, MIGRATIONS[:1]) == 1  # as the previous release left it
+    conn.execute(
+        "INSERT INTO sessions (created_at, source_name, exercise, view, finding_counts, "
+        "key_numbers, results_dir) VALUES ('2026-11-01T10:00:00+00:00', 'old.mp4', 'squat', "
+        "'side', '{}', '{}', '/data/results/old')"
+    )
+    conn.close()
+    with History(path) as history:
+        assert history.version == SCHEMA_VERSION == 2
+        (old,) = history.sessions()
+        assert (old.source_name, old.pose_model) == ("old.mp4", "full")
+        new = history.add(_session("new.mp4", pose_model="heavy"))
+        assert history.get(new.id) == new and new.pose_model == "heavy"

@@ -13,6 +13,13 @@ from posturecheck.app.uploads import delete_session
 from posturecheck.errors import PostureCheckError
 from posturecheck.history import Session
 
+#: Shown when the listed sessions were analysed with different pose models.
+MIXED_MODELS = (
+    "These sessions were analysed with different pose models. The heavy model reads knee and "
+    "hip angles closer to the truth than the standard one (by several degrees at depth), so "
+    "compare sessions analysed with the same model."
+)
+
 _CONFIRM = "history_confirm_delete"
 _ALL = "All lifters"
 
@@ -117,7 +124,12 @@ def render() -> None:
         st.page_link(state.UPLOAD_PAGE, label="Analyse a lift", icon=":material/upload:")
         return
     st.caption(f"{len(sessions)} session(s), newest first.")
-    st.dataframe([_row(s) for s in sessions], hide_index=True, width="stretch")
+    rows = [_row(s) for s in sessions]
+    if len({s.pose_model for s in sessions}) > 1:
+        # Mixed models: say which is which, and that their angles differ in bias.
+        rows = [{**row, "Pose model": s.pose_model} for row, s in zip(rows, sessions, strict=True)]
+        st.warning(MIXED_MODELS, icon=":material/compare_arrows:")
+    st.dataframe(rows, hide_index=True, width="stretch")
     _progress(sessions, choice)
     for session in sessions:
         _card(session)

@@ -165,6 +165,7 @@ def session_from_report(
         detection_rate=report.get("pose", {}).get("detection_rate"),
         finding_counts=dict(counts),
         key_numbers=key_numbers(report),
+        pose_model=str(report.get("model", {}).get("variant", DEFAULT_VARIANT)),
     )
 
 
