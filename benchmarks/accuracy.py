@@ -66,6 +66,7 @@ from posturecheck.metrics import (  # noqa: E402
     MetricSpec,
     compute_metrics,
 )
+from posturecheck.models import DEFAULT_VARIANT, VARIANTS  # noqa: E402
 from posturecheck.reps import Rep  # noqa: E402
 from posturecheck.rules import Finding, Judgement, judge  # noqa: E402
 from posturecheck.sequence import PoseSequence  # noqa: E402
@@ -828,7 +829,7 @@ def _tally(flags: Sequence[bool]) -> tuple[int, int]:
 
 
 def realdata_report(
-    realdata: Path, cache: Path | None, variant: str = "full"
+    realdata: Path, cache: Path | None, variant: str = DEFAULT_VARIANT
 ) -> tuple[list[str], RealSummary | None]:
     """The reports of ``realdata_eval.py`` and ``findings_eval.py`` on the usable real clips.
 
@@ -993,7 +994,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-realdata", action="store_true", help="skip the real clips")
     parser.add_argument(
-        "--model-variant", choices=("lite", "full", "heavy"), default="full", help="pose model"
+        "--model-variant", choices=VARIANTS, default=DEFAULT_VARIANT, help="pose model"
     )
     parser.add_argument("--out", type=Path, default=None, help="markdown copy ('-': none)")
     parser.add_argument(
@@ -1005,10 +1006,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     variant = args.model_variant
     if args.out is None:
-        stem = "accuracy" if variant == "full" else f"accuracy-{variant}"
+        stem = "accuracy" if variant == DEFAULT_VARIANT else f"accuracy-{variant}"
         args.out = DEFAULT_OUT.with_stem(stem)
     if args.readme is None:
-        args.readme = README if variant == "full" else Path("-")
+        args.readme = README if variant == DEFAULT_VARIANT else Path("-")
 
     started = time.perf_counter()
     paths = sorted(args.truth.glob("*.json"))

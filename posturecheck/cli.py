@@ -16,6 +16,7 @@ from typing import TextIO
 
 from posturecheck import __version__
 from posturecheck.errors import PostureCheckError
+from posturecheck.models import DEFAULT_VARIANT, VARIANTS
 from posturecheck.report import EXERCISE_CHOICES
 
 EXIT_OK = 0
@@ -132,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("config", help="print a configuration file with every default, to edit")
 
     mo = sub.add_parser("models", help="make sure the pose model is present, and list models")
-    mo.add_argument("--variant", choices=("lite", "full", "heavy"), default="full")
+    mo.add_argument("--variant", choices=VARIANTS, default=DEFAULT_VARIANT)
     mo.add_argument("--offline", action="store_true", help="do not try to download")
     return parser
 
@@ -140,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 def _add_model_variant(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model-variant",
-        choices=("lite", "full", "heavy"),
-        default="full",
+        choices=VARIANTS,
+        default=DEFAULT_VARIANT,
         help="pose model: full (default; the cut-offs are set and checked on it), lite (a few "
         "percent faster, less accurate) or heavy (more accurate angles, about 3x slower); "
         "see models/README.md",
